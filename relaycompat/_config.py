@@ -1,0 +1,63 @@
+"""Run-wide settings, built once from the command line and ini file, shared by every part.
+
+:class:`Settings` is a frozen value object; :meth:`Settings.to_dict` / :meth:`from_dict` carry
+it to xdist workers through ``workerinput`` (plain JSON types only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know besides the sites and the catalogue."""
+
+    rootdir: str
+    catalogue: str
+    schemas_dir: str
+    manifests_dir: str
+    report_dir: str
+    allow_mutating: bool = False
+    retries: int = 1
+    retry_after_cap: float = 10.0
+    breaker_threshold: int = 3
+    max_in_flight: int | None = None
+    body_cap: int = 2 * 1024 * 1024
+    evidence_cap: int = 16 * 1024
+    accept_language: str = "zh-CN,zh;q=0.9,en;q=0.8"
+    report_lang: str = "zh"
+    baseline: str | None = None
+    shard: tuple[int, int] | None = None
+    user_id_headers: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        data = dict(data)
+        if data.get("shard") is not None:
+            data["shard"] = tuple(data["shard"])
+        data["user_id_headers"] = tuple(data.get("user_id_headers") or ())
+        return cls(**data)
+
+    @property
+    def report_path(self) -> Path:
+        return Path(self.report_dir)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``K/N`` with 1 <= K <= N, e.g. ``2/3``."""
+    try:
+        k_text, n_text = text.split("/")
+        k, n = int(k_text), int(n_text)
+    except ValueError:
+        raise ConfigError(f"--shard {text!r}: expected K/N, e.g. --shard 2/3") from None
+    if not 1 <= k <= n:
+        raise ConfigError(f"--shard {text!r}: K must be between 1 and N")
+    return k, n

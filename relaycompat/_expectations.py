@@ -1,0 +1,184 @@
+"""What each backend is supposed to offer, as data, and the pytest outcome that follows.
+
+``manifests/<backend>.yaml`` (DataDog system-tests style) lists, per test name, the endpoints a
+backend family does not provide and how it answers them instead:
+
+    tests:
+      test_api_pricing:
+        declaration: missing_feature          # or: irrelevant, bug
+        expect: [not_found]                   # verdicts that confirm the absence
+        reason: one-api has no /api/pricing route (backends.md §1 #3)
+
+Unlisted tests are expected to be ``ok``. :func:`decide` turns (verdict, declaration, site) into
+one outcome: pass, fail, skip, or an expected absence (xfail, so a site that gains the endpoint
+shows as XPASS, an "easy win").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import _verdicts as v
+from ._catalogue import Catalogue, Endpoint
+from ._errors import ConfigError
+
+DECLARATIONS = ("missing_feature", "bug", "irrelevant")
+DEFAULT_FAMILY = "new-api"
+
+PASS, FAIL, SKIP, XFAIL = "pass", "fail", "skip", "xfail"
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """Why a backend is not expected to answer an endpoint with ``ok``."""
+
+    kind: str
+    expect: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of one test and its one-line message; ``xfail_reason`` when declared absent."""
+
+    outcome: str
+    message: str
+    xfail_reason: str | None = None
+
+
+class Manifests:
+    """Declarations of every backend family, keyed by family then test name."""
+
+    def __init__(self, by_family: dict[str, dict[str, Declaration]]) -> None:
+        self._by_family = by_family
+
+    @property
+    def families(self) -> list[str]:
+        return sorted(self._by_family)
+
+    def declaration(self, family: str | None, test_name: str) -> Declaration | None:
+        return self._by_family.get(family or DEFAULT_FAMILY, {}).get(test_name)
+
+    @classmethod
+    def load(cls, directory: Path, catalogue: Catalogue) -> Manifests:
+        """Load ``<directory>/*.yaml``; raise :class:`ConfigError` listing every problem.
+
+        A manifest may say ``extends: <backend>``: it then starts from that backend's
+        declarations, and ``declaration: provided`` cancels an inherited one.
+        """
+        problems: list[str] = []
+        documents: dict[str, tuple[Path, dict[str, Any]]] = {}
+        for path in sorted(Path(directory).glob("*.yaml")):
+            try:
+                document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except (OSError, yaml.YAMLError) as exc:
+                problems.append(f"{path}: cannot read: {exc}")
+                continue
+            if document.get("backend") != path.stem:
+                problems.append(f"{path}: 'backend' must be {path.stem!r}, the file's name")
+                continue
+            documents[path.stem] = (path, document)
+        by_family: dict[str, dict[str, Declaration]] = {}
+
+        def resolve(family: str, chain: tuple[str, ...] = ()) -> dict[str, Declaration]:
+            if family in by_family:
+                return by_family[family]
+            path, document = documents[family]
+            parent = document.get("extends")
+            declarations: dict[str, Declaration] = {}
+            if parent:
+                if parent not in documents or parent in chain:
+                    problems.append(f"{path}: extends {parent!r}, which is not a manifest (or extends it back)")
+                else:
+                    declarations = dict(resolve(parent, chain + (family,)))
+            for test_name, entry in (document.get("tests") or {}).items():
+                parsed = _declaration(path, test_name, entry, catalogue, problems)
+                if parsed == "provided":
+                    declarations.pop(test_name, None)
+                elif parsed is not None:
+                    declarations[test_name] = parsed
+            _check_order(path, document.get("tests") or {}, catalogue, problems)
+            by_family[family] = declarations
+            return declarations
+
+        for family in documents:
+            resolve(family)
+        if problems:
+            raise ConfigError(problems)
+        return cls(by_family)
+
+
+def _check_order(path: Path, tests: dict[str, Any], catalogue: Catalogue, problems: list[str]) -> None:
+    order = [e.test_name for e in catalogue]
+    listed = [t for t in tests if t in order]
+    if listed != sorted(listed, key=order.index):
+        problems.append(f"{path}: list the tests in catalogue order (tests/endpoints.yaml)")
+
+
+def _declaration(path: Path, test_name: str, entry: Any, catalogue: Catalogue, problems: list[str]) -> Declaration | str | None:
+    where = f"{path}: {test_name}"
+    if test_name not in {e.test_name for e in catalogue}:
+        problems.append(f"{where}: no such test (the catalogue makes test_<id> for each endpoint)")
+        return None
+    kind = entry.get("declaration") if isinstance(entry, dict) else None
+    if kind == "provided":
+        return "provided"
+    if kind not in DECLARATIONS:
+        problems.append(f"{where}: 'declaration' must be one of {', '.join(DECLARATIONS + ('provided',))}")
+        return None
+    expect = tuple(entry.get("expect") or ())
+    unknown = [e for e in expect if e not in v.VERDICTS]
+    if unknown:
+        problems.append(f"{where}: unknown verdict(s) in expect: {', '.join(unknown)}")
+        return None
+    if kind == "missing_feature" and not expect:
+        problems.append(f"{where}: a missing_feature needs 'expect', the verdicts that confirm it")
+        return None
+    if not entry.get("reason"):
+        problems.append(f"{where}: give a 'reason' (with its source)")
+        return None
+    return Declaration(kind, expect, str(entry["reason"]))
+
+
+def family_of(record: dict[str, Any]) -> str:
+    """The family whose expectations apply: declared, else detected, else new-api."""
+    backend = record.get("backend") or {}
+    detected = backend.get("detected")
+    return backend.get("declared") or (detected if detected and detected != "unknown" else DEFAULT_FAMILY)
+
+
+def missing_credentials(endpoint: Endpoint, site: dict[str, Any]) -> str | None:
+    if endpoint.auth == "user" and not site.get("has_access_token"):
+        return "access_token"
+    if endpoint.auth == "relay" and not site.get("has_api_key"):
+        return "api_key"
+    return None
+
+
+def decide(probe: dict[str, Any], endpoint: Endpoint, site: dict[str, Any], declaration: Declaration | None, family: str) -> Decision:
+    """The outcome of the test of ``endpoint`` on ``site`` given its probe record."""
+    verdict, reason = probe["verdict"], probe["reason"]
+    evidence = f"{verdict}: {reason}"
+    if verdict == v.SKIPPED:
+        return Decision(SKIP, reason)
+    if declaration is not None and declaration.kind == "irrelevant":
+        return Decision(SKIP, f"irrelevant on {family}: {declaration.reason}")
+    missing = missing_credentials(endpoint, site)
+    if declaration is not None:
+        absent = f"{family} does not provide it: {declaration.reason}"
+        if verdict in declaration.expect:
+            return Decision(XFAIL, f"{evidence} (as expected: {absent})", xfail_reason=absent)
+        if verdict == v.OK:
+            return Decision(PASS, f"ok although {absent}", xfail_reason=absent)
+        if missing and verdict == v.AUTH_MISSING:
+            return Decision(SKIP, f"needs {missing}, which the site config does not give ({evidence})")
+        return Decision(FAIL, f"{evidence} (expected {' or '.join(declaration.expect)}: {absent})", xfail_reason=absent)
+    if verdict == v.OK:
+        return Decision(PASS, reason)
+    if missing and verdict in (v.AUTH_MISSING, v.AUTH_REJECTED):
+        return Decision(SKIP, f"needs {missing}, which the site config does not give ({evidence})")
+    return Decision(FAIL, evidence)

@@ -1,0 +1,91 @@
+"""Masking of secrets and personal data before anything is stored, printed or reported.
+
+A :class:`Redactor` knows the configured credentials of a run (and any token a site hands out
+during it) and the field, header and pattern rules of ``data/redaction.yaml``. Every record the
+prober stores has been through it, and every report writer passes its final text through
+:meth:`Redactor.text` once more before writing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+
+#: Credentials shorter than this are not searched for in text (too many false hits).
+MIN_SECRET_LENGTH = 6
+
+
+@cache
+def _rules() -> dict[str, Any]:
+    text = resources.files("relaycompat").joinpath("data/redaction.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def _variants(secret: str) -> set[str]:
+    """The forms a secret takes in JSON, URLs and headers."""
+    return {secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote(secret, safe="/")}
+
+
+class Redactor:
+    """Masks known secrets (in every encoding) and secret-looking fields, headers and patterns."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        rules = _rules()
+        self.mask: str = rules["mask"]
+        self._fields = {f.lower() for f in rules["secret_fields"] + rules["personal_fields"]}
+        self._headers = {h.lower() for h in rules["secret_headers"]}
+        self._data_endpoints = set(rules["secret_data_endpoints"])
+        self._patterns = [re.compile(p) for p in rules["secret_patterns"]]
+        self._secrets: set[str] = set()
+        self._matcher: re.Pattern[str] | None = None
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str | None) -> None:
+        """Mask ``secret`` from now on (e.g. a token the site generated during the run)."""
+        if secret and len(secret) >= MIN_SECRET_LENGTH:
+            self._secrets |= _variants(secret)
+            ordered = sorted(self._secrets, key=len, reverse=True)
+            self._matcher = re.compile("|".join(re.escape(s) for s in ordered))
+
+    def text(self, text: str) -> str:
+        if self._matcher is not None:
+            text = self._matcher.sub(self.mask, text)
+        for pattern in self._patterns:
+            text = pattern.sub(self.mask, text)
+        return text
+
+    def headers(self, headers: dict[str, str]) -> dict[str, str]:
+        return {
+            name: self.mask if name.lower() in self._headers and value else self.text(value)
+            for name, value in headers.items()
+        }
+
+    def data(self, value: Any, *, endpoint_id: str | None = None) -> Any:
+        """A copy of a parsed JSON body with secret fields and known secrets masked."""
+        if endpoint_id in self._data_endpoints and isinstance(value, dict) and value.get("data"):
+            value = {**value, "data": self.mask}
+        return self._walk(value)
+
+    def _walk(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                self.text(str(k)): (self.mask if str(k).lower() in self._fields and isinstance(v, str) and v
+                                    else self._walk(v))
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [self._walk(item) for item in value]
+        if isinstance(value, str):
+            return self.text(value)
+        return value
+
+    def is_secret_field(self, name: str) -> bool:
+        return name.lower() in self._fields

@@ -1,0 +1,103 @@
+"""``results.json``: the machine-readable account of a run that reports and other tools build on.
+
+Built on the controller at the end of a run from the run store (what the prober found) and the
+test outcomes (what pytest concluded), in site-file order and catalogue order. Everything in it
+was redacted before it was stored. Format: docs/results.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from ._catalogue import Catalogue
+
+FORMAT_VERSION = 1
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def catalogue_entries(catalogue: Catalogue) -> list[dict[str, Any]]:
+    return [
+        {"id": e.id, "path": e.path, "desc": e.desc, "desc_en": e.desc_en, "documented": e.documented,
+         "in_code": e.in_code, "auth": e.auth, "mutating": e.mutating}
+        for e in catalogue
+    ]
+
+
+def site_result(record: dict[str, Any], outcomes: Mapping[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
+    """One site of results.json from its stored record and the outcomes of its tests."""
+    site = record["site"]
+    probes = []
+    for probe in record.get("probes", []):
+        outcome = outcomes.get((site["slug"], probe["id"]), {})
+        probes.append({
+            "endpoint": probe["endpoint"],
+            "id": probe["id"],
+            "verdict": probe["verdict"],
+            "http_status": probe["http_status"],
+            "elapsed_ms": probe["elapsed_ms"],
+            "outcome": outcome.get("outcome"),
+            "reason": probe["reason"],
+            "test_message": outcome.get("message"),
+            "retries": probe.get("retries", 0),
+            "message": probe.get("message"),
+            "schema": probe.get("schema"),
+            "request": probe.get("request"),
+            "response": probe.get("response"),
+        })
+    return {
+        "name": site["name"],
+        "slug": site["slug"],
+        "url": site["url"],
+        "emulate": site.get("emulate"),
+        "source": site.get("source"),
+        "credentials": {
+            "access_token": site.get("has_access_token", False),
+            "api_key": site.get("has_api_key", False),
+            "user_id": site.get("user_id") is not None,
+        },
+        "backend": record.get("backend", {"declared": site.get("backend"), "detected": None, "version": None}),
+        "error": record.get("error"),
+        "emulator": record.get("emulator"),
+        "probes": probes,
+    }
+
+
+def build_results(
+    records: Sequence[dict[str, Any]],
+    outcomes: Mapping[tuple[str, str], dict[str, Any]],
+    catalogue: Catalogue,
+    *,
+    run: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "format": FORMAT_VERSION,
+        "generated_at": now_iso(),
+        "tool": {"name": "relaycompat", "version": __version__},
+        "run": run,
+        "catalogue": catalogue_entries(catalogue),
+        "sites": [site_result(record, outcomes) for record in records],
+    }
+
+
+def write_json(path: Path, document: dict[str, Any], scrub: Any = None) -> None:
+    """Write atomically; ``scrub`` (a Redactor) gets the final text once more before it lands."""
+    text = json.dumps(document, ensure_ascii=False, indent=1)
+    if scrub is not None:
+        text = scrub.text(text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(path.suffix + ".part")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def load_results(path: Path) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))

@@ -1,0 +1,192 @@
+"""The controller side of a run: fleet, prober, outcomes, results.json.
+
+Registered as a plugin object on the controller (or the only process without xdist). It starts
+the emulated fleet when a site says ``emulate:``, starts the prober as soon as it knows which
+tests were collected (so deselected endpoints are never requested), collects the outcome of
+every test from its report, and writes ``results.json`` at the end. Workers only read the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ._catalogue import Catalogue
+from ._config import Settings
+from ._prober import SitePlan, probe_sites
+from ._redact import Redactor
+from ._results import build_results, write_json
+from ._schemas import SchemaSet
+from ._sites import Site
+from ._state import SuiteState
+from ._verdicts import OK, SCHEMA_MISMATCH
+from .emulator._fleet import SiteSpec
+from .emulator._process import FleetProcess
+
+_NODE_ID = re.compile(r"::(test_\w+)\[(.+)\]$")
+PROPERTY = "relaycompat"
+
+
+class CompatSession:
+    """One run, seen from the process that owns the credentials."""
+
+    def __init__(self, config: pytest.Config, state: SuiteState, sites: tuple[Site, ...], schemas: SchemaSet) -> None:
+        self.config = config
+        self.state = state
+        self.settings: Settings = state.settings
+        self.catalogue: Catalogue = state.catalogue
+        self.sites = {site.slug: site for site in sites}
+        self.schemas = schemas
+        self.redactor = Redactor(secret for site in sites for secret in site.secrets)
+        self.outcomes: dict[tuple[str, str], dict[str, Any]] = {}
+        self.records: dict[str, dict[str, Any]] = {}
+        self.fleet: FleetProcess | None = None
+        self.fleet_stats: dict[str, Any] = {}
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.started_at = time.time()
+        self.probe_seconds: float | None = None
+        emulated = [SiteSpec.from_site(site) for site in sites if site.emulate]
+        if emulated:
+            self.fleet = FleetProcess(emulated)
+
+    # ---- selection and probing ----------------------------------------------------------------
+    def selection_from_ids(self, nodeids: Iterable[str]) -> dict[str, set[str]]:
+        by_test = {e.test_name: e.id for e in self.catalogue}
+        selected: dict[str, set[str]] = {}
+        for nodeid in nodeids:
+            match = _NODE_ID.search(nodeid)
+            if match and match.group(1) in by_test and match.group(2) in self.sites:
+                selected.setdefault(match.group(2), set()).add(by_test[match.group(1)])
+        return selected
+
+    def start_probing(self, selected: dict[str, set[str]]) -> None:
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._probe, args=(selected,), name="relaycompat-prober", daemon=True)
+            self._thread.start()
+
+    def _plans(self, selected: dict[str, set[str]]) -> list[SitePlan]:
+        urls = self.fleet.urls() if self.fleet is not None else {}
+        plans = []
+        for slug, site in self.sites.items():
+            if slug not in selected:
+                continue
+            if site.emulate:
+                site = site.with_url(urls[slug])
+                self.sites[slug] = site
+            endpoints = tuple(e for e in self.catalogue if e.id in selected[slug])
+            plans.append(SitePlan(site, endpoints))
+        return plans
+
+    def _probe(self, selected: dict[str, set[str]]) -> None:
+        started = time.perf_counter()
+        try:
+            plans = self._plans(selected)
+            asyncio.run(probe_sites(plans, self.settings, self.catalogue, self.schemas, self.redactor, self._store_site))
+        except BaseException as exc:  # tell the waiting tests instead of leaving them hanging
+            self.state.store.fail(self.redactor.text(f"the prober stopped: {type(exc).__name__}: {exc}"))
+            raise
+        finally:
+            self.probe_seconds = time.perf_counter() - started
+
+    def _store_site(self, slug: str, record: dict[str, Any]) -> None:
+        record["site"]["url"] = self.sites[slug].url
+        self.records[slug] = record
+        self.state.store.write_site(slug, record)
+
+    # ---- hooks ----------------------------------------------------------------------------------
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.start_probing(self.selection_from_ids(item.nodeid for item in session.items))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = dict(report.user_properties).get(PROPERTY)
+        if not props:
+            return
+        key = (props["site"], props["endpoint"])
+        outcome = _outcome_of(report)
+        if outcome is None:
+            return
+        if report.when == "call" or outcome != "passed" or key not in self.outcomes:
+            message = report.longreprtext.strip().splitlines()[-1] if report.longreprtext else None
+            if report.skipped and isinstance(report.longrepr, tuple):
+                message = str(report.longrepr[2]).removeprefix("Skipped: ")
+            elif hasattr(report, "wasxfail") and report.skipped:
+                message = report.wasxfail or message
+            self.outcomes[key] = {"outcome": outcome, "message": self.redactor.text(message) if message else None}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        if self.fleet is not None:
+            self.fleet_stats = self.fleet.stop()
+            self.fleet = None
+        for slug, stats in self.fleet_stats.items():
+            if slug in self.records:
+                self.records[slug]["emulator"] = stats
+        records = [self.records[slug] for slug in self.sites if slug in self.records]
+        self.results = build_results(records, self.outcomes, self.catalogue, run=self.run_info())
+        write_json(self.settings.report_path / "results.json", self.results, scrub=self.redactor)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.fleet is not None:
+            self.fleet.stop()
+
+    def run_info(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started_at)),
+            "allow_mutating": s.allow_mutating,
+            "shard": list(s.shard) if s.shard else None,
+            "report_lang": s.report_lang,
+            "probe_seconds": round(self.probe_seconds, 3) if self.probe_seconds is not None else None,
+            "rotated_tokens": [slug for slug, record in self.records.items()
+                               if any(p["verdict"] in (OK, SCHEMA_MISMATCH) for p in record.get("probes", [])
+                                      if self.catalogue.by_id(p["id"]).mutating)],
+        }
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        path = Path(self.settings.report_path / "results.json")
+        rotated = self.results["run"]["rotated_tokens"] if hasattr(self, "results") else []
+        for slug in rotated:
+            terminalreporter.write_line(
+                f"WARNING: GET /api/user/token was called on {self.sites[slug].name!r}: its access token was "
+                "rotated and the one in your site file no longer works; copy the new one from the dashboard",
+                yellow=True, bold=True,
+            )
+        terminalreporter.write_sep("-", f"relaycompat results: {path}")
+
+
+class XdistHooks:
+    """Controller hooks that exist only when pytest-xdist distributes the run."""
+
+    def __init__(self, session: CompatSession) -> None:
+        self.session = session
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["relaycompat"] = self.session.state.to_workerinput()
+
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.session.start_probing(self.session.selection_from_ids(ids))
+
+
+def _outcome_of(report: pytest.TestReport) -> str | None:
+    if hasattr(report, "wasxfail"):
+        return "xfailed" if report.skipped else "xpassed"
+    if report.when == "call":
+        return report.outcome
+    if report.when == "setup" and not report.passed:
+        return "skipped" if report.skipped else "error"
+    if report.when == "teardown" and report.failed:
+        return "error"
+    return None

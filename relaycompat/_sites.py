@@ -1,0 +1,283 @@
+"""Site files: which relay sites a run probes, with what credentials.
+
+A site file is YAML with a list under ``sites`` (format in the README and in
+``relaycompat/data/sites.schema.json``). ``${NAME}`` in a value reads the environment variable
+``NAME``. Everything wrong with a file is reported at start-up as one line per problem naming
+the file, the site and the field; nothing is probed until every file is right.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from ._errors import ConfigError
+
+BACKENDS = ("new-api", "veloera", "one-api", "one-hub", "done-hub", "rix-api", "voapi")
+DEFAULT_TIMEOUT = 15.0
+DEFAULT_MAX_IN_FLIGHT = 4
+_ENV_REFERENCE = re.compile(r"\$\{([^}]*)\}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Site:
+    """One configured relay site. Credentials never appear in ``repr`` or in :meth:`public`."""
+
+    name: str
+    slug: str
+    source: str
+    url: str | None = None
+    emulate: str | None = None
+    backend: str | None = None
+    user_id: int | None = None
+    access_token: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
+    timeout: float = DEFAULT_TIMEOUT
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    min_interval_ms: float = 0.0
+    latency_ms: float = 0.0
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.access_token, self.api_key) if s)
+
+    def with_url(self, url: str) -> Site:
+        return replace(self, url=url.rstrip("/"))
+
+    def public(self) -> dict[str, Any]:
+        """A plain, secret-free description (safe for workers, results and reports)."""
+        return {
+            "name": self.name,
+            "slug": self.slug,
+            "url": self.url,
+            "emulate": self.emulate,
+            "backend": self.backend,
+            "user_id": self.user_id,
+            "has_access_token": self.access_token is not None,
+            "has_api_key": self.api_key is not None,
+            "timeout": self.timeout,
+            "source": self.source,
+        }
+
+
+def _schema() -> dict[str, Any]:
+    text = resources.files("relaycompat").joinpath("data/sites.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _site_label(entry: Any, index: int) -> str:
+    if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+        return f"site {entry['name']!r}"
+    return f"site #{index}"
+
+
+def _describe_schema_error(error: Any) -> str:
+    path = [p for p in error.absolute_path]
+    field_name = ".".join(str(p) for p in path[2:]) if len(path) > 2 else None
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return f"unknown key {', '.join(repr(e) for e in extra)} (allowed: {', '.join(sorted(error.schema['properties']))})"
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required")
+    if error.validator == "oneOf" and len(path) == 2:
+        has = [k for k in ("url", "emulate") if isinstance(error.instance, dict) and k in error.instance]
+        return "give exactly one of 'url' or 'emulate'" + (f" (found {' and '.join(has)})" if has else "")
+    prefix = f"{field_name}: " if field_name else ""
+    if error.validator == "enum":
+        return f"{prefix}{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+    return f"{prefix}{error.message}"
+
+
+def _expand_env(value: Any, environ: os._Environ[str] | dict[str, str]) -> tuple[Any, list[str]]:
+    """Replace ``${NAME}`` in strings; return the value and the names that are not set."""
+    if not isinstance(value, str):
+        return value, []
+    missing: list[str] = []
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if not _ENV_NAME.fullmatch(name):
+            missing.append(f"{name!r} is not a valid variable name")
+            return ""
+        if name not in environ:
+            missing.append(name)
+            return ""
+        return environ[name]
+
+    return _ENV_REFERENCE.sub(substitute, value), missing
+
+
+def slugify(text: str) -> str:
+    """A readable ASCII test id for ``text``, or '' when ``text`` has no ASCII to build one from."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9.]+", "-", ascii_text).strip("-.").lower()
+
+
+def _slug_for(entry: dict[str, Any]) -> str:
+    if entry.get("id"):
+        return str(entry["id"])
+    name = str(entry["name"])
+    if name.isascii() and slugify(name):
+        return slugify(name)
+    if entry.get("url"):
+        host = urlsplit(str(entry["url"])).hostname or ""
+        if slugify(host):
+            return slugify(host)
+    return slugify(str(entry.get("emulate") or "")) or "site"
+
+
+def _check_url(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"url: {url!r} is not an http(s) URL (write it as https://host/)"
+    if parts.query or parts.fragment:
+        return f"url: {url!r} has a query or fragment; give the site's base URL only"
+    return None
+
+
+def _read(path: Path) -> tuple[list[Any], list[str]]:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        return [], [f"{path}: cannot read: {exc.strerror or exc}"]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return [], [f"{path}: not valid YAML{where}: {problem}"]
+    if document is None:
+        return [], [f"{path}: the file is empty; expected 'sites:' with a list of sites"]
+    if not isinstance(document, dict) or "sites" not in document:
+        return [], [f"{path}: expected a mapping with a list under 'sites'"]
+    return [document], []
+
+
+def load_sites(
+    paths: Sequence[Path],
+    *,
+    profiles: Iterable[str] = (),
+    environ: dict[str, str] | None = None,
+) -> tuple[Site, ...]:
+    """Load every site of ``paths`` (files, read in order); raise :class:`ConfigError` on any problem.
+
+    ``profiles`` are the emulator profile names an ``emulate:`` entry may use.
+    """
+    env = dict(os.environ) if environ is None else environ
+    validator = Draft202012Validator(_schema())
+    known_profiles = set(profiles)
+    problems: list[str] = []
+    sites: list[Site] = []
+    for path in paths:
+        documents, read_problems = _read(path)
+        problems += read_problems
+        for document in documents:
+            errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+            bad_entries: set[int] = set()
+            for error in errors:
+                entry_path = list(error.absolute_path)
+                if len(entry_path) >= 2 and entry_path[0] == "sites":
+                    index = int(entry_path[1])
+                    if index in bad_entries:
+                        continue
+                    bad_entries.add(index)
+                    label = _site_label(document["sites"][index], index + 1)
+                    problems.append(f"{path}: {label}: {_describe_schema_error(error)}")
+                else:
+                    problems.append(f"{path}: {error.message}")
+            if any(not entry_path or entry_path[0] != "sites" for entry_path in
+                   (list(e.absolute_path) for e in errors)):
+                continue
+            for index, entry in enumerate(document["sites"]):
+                if index in bad_entries:
+                    continue
+                label = _site_label(entry, index + 1)
+                values: dict[str, Any] = {}
+                for key, raw in entry.items():
+                    value, missing = _expand_env(raw, env)
+                    for name in missing:
+                        hint = name if " " in name else f"environment variable {name} is not set (export it, or remove the field)"
+                        problems.append(f"{path}: {label}: {key}: {hint}")
+                    values[key] = value
+                if "url" in values:
+                    bad_url = _check_url(str(values["url"]))
+                    if bad_url:
+                        problems.append(f"{path}: {label}: {bad_url}")
+                        continue
+                if "emulate" in values and known_profiles and values["emulate"] not in known_profiles:
+                    problems.append(
+                        f"{path}: {label}: emulate: unknown profile {values['emulate']!r} "
+                        f"(run `python -m relaycompat.emulator --list` to see them)"
+                    )
+                    continue
+                user_id = values.get("user_id")
+                sites.append(
+                    Site(
+                        name=values["name"],
+                        slug=_slug_for(values),
+                        source=str(path),
+                        url=str(values["url"]).rstrip("/") if values.get("url") else None,
+                        emulate=values.get("emulate"),
+                        backend=values.get("backend"),
+                        user_id=int(user_id) if user_id not in (None, "") else None,
+                        access_token=values.get("access_token") or None,
+                        api_key=values.get("api_key") or None,
+                        timeout=float(values.get("timeout", DEFAULT_TIMEOUT)),
+                        max_in_flight=int(values.get("max_in_flight", DEFAULT_MAX_IN_FLIGHT)),
+                        min_interval_ms=float(values.get("min_interval_ms", 0)),
+                        latency_ms=float(values.get("latency_ms", 0)),
+                    )
+                )
+    problems += _duplicates(sites)
+    if problems:
+        raise ConfigError(problems)
+    return tuple(sites)
+
+
+def _duplicates(sites: Sequence[Site]) -> list[str]:
+    problems = []
+    by_name: dict[str, Site] = {}
+    by_slug: dict[str, Site] = {}
+    for site in sites:
+        if site.name in by_name:
+            problems.append(
+                f"{site.source}: site {site.name!r}: name: duplicate of the site in {by_name[site.name].source}; names must be unique"
+            )
+        elif site.slug in by_slug:
+            problems.append(
+                f"{site.source}: site {site.name!r}: id: its test id {site.slug!r} is already used by "
+                f"{by_slug[site.slug].name!r}; give one of them an explicit `id:`"
+            )
+        by_name.setdefault(site.name, site)
+        by_slug.setdefault(site.slug, site)
+    return problems
+
+
+def site_files(locations: Sequence[Path]) -> list[Path]:
+    """Expand folders to the ``*.yaml``/``*.yml`` files directly inside them, sorted."""
+    files: list[Path] = []
+    problems = []
+    for location in locations:
+        if location.is_dir():
+            found = sorted(p for p in location.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+            if not found:
+                problems.append(f"{location}: no *.yaml site files in this folder")
+            files += found
+        elif location.is_file():
+            files.append(location)
+        else:
+            problems.append(f"{location}: no such site file or folder (--sites takes a .yaml file or a folder)")
+    if problems:
+        raise ConfigError(problems)
+    return files

@@ -1,0 +1,60 @@
+"""What every process of a run knows about it: settings, catalogue, expectations, sites, store.
+
+The controller (or the only process without xdist) builds it in ``pytest_configure``; an xdist
+worker rebuilds it from ``workerinput``, which carries only secret-free data: workers never see
+a credential, because they never make a request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ._catalogue import Catalogue, load_catalogue
+from ._config import Settings
+from ._expectations import Manifests
+from ._store import RunStore
+
+STATE_KEY = pytest.StashKey["SuiteState"]()
+
+
+@dataclass
+class SuiteState:
+    settings: Settings
+    catalogue: Catalogue
+    manifests: Manifests
+    sites: list[dict[str, Any]]
+    store: RunStore
+
+    def wait_budget(self, site: dict[str, Any]) -> float:
+        """How long a test may wait for its site: the worst case of the site's probes, plus slack."""
+        s = self.settings
+        per_probe = (s.retries + 1) * (float(site.get("timeout", 15)) + s.retry_after_cap)
+        return len(self.catalogue) * per_probe + 120.0
+
+    def read_site(self, slug: str) -> dict[str, Any]:
+        site = next(s for s in self.sites if s["slug"] == slug)
+        return self.store.read_site(slug, wait=self.wait_budget(site))
+
+    def to_workerinput(self) -> dict[str, Any]:
+        return {"settings": self.settings.to_dict(), "sites": self.sites, "store": str(self.store.root)}
+
+    @classmethod
+    def from_workerinput(cls, data: dict[str, Any]) -> SuiteState:
+        settings = Settings.from_dict(data["settings"])
+        catalogue = load_catalogue(Path(settings.catalogue))
+        return cls(settings, catalogue, Manifests.load(Path(settings.manifests_dir), catalogue),
+                   list(data["sites"]), RunStore(Path(data["store"])))
+
+
+def suite_state(config: pytest.Config) -> SuiteState:
+    state = config.stash.get(STATE_KEY, None)
+    if state is None:
+        raise pytest.UsageError(
+            "relaycompat: the endpoint tests ran, but the suite is not active in this run; "
+            "run them from the project root (pytest tests/) so the plugin can load the sites"
+        )
+    return state

@@ -1,0 +1,72 @@
+"""The test functions of the suite: one per catalogue endpoint, parametrized over the sites.
+
+``tests/test_endpoints.py`` calls :func:`endpoint_tests` to define them. A test never makes a
+request itself: it reads its site's record from the run store (every endpoint is fetched once
+per run, by the prober), applies the backend's expectations, and ends in exactly one outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ._catalogue import Endpoint, load_catalogue
+from ._expectations import FAIL, PASS, SKIP, XFAIL, decide, family_of
+from ._state import suite_state
+
+ENDPOINT_MARK = "relaycompat_endpoint"
+
+
+class ExpectedAbsence(Exception):
+    """The backend does not provide this endpoint and answered as expected (an xfail)."""
+
+
+def _find_probe(record: dict[str, Any], endpoint: Endpoint) -> dict[str, Any] | None:
+    return next((p for p in record.get("probes", []) if p["id"] == endpoint.id), None)
+
+
+def check_endpoint(request: pytest.FixtureRequest, site: dict[str, Any], endpoint: Endpoint) -> None:
+    """The body of every endpoint test."""
+    state = suite_state(request.config)
+    record = state.read_site(site["slug"])
+    if record.get("error"):
+        pytest.fail(record["error"], pytrace=False)
+    probe = _find_probe(record, endpoint)
+    if probe is None:
+        pytest.fail(f"the prober has no result for {endpoint.path} on {site['name']}", pytrace=False)
+    family = family_of(record)
+    declaration = state.manifests.declaration(family, endpoint.test_name)
+    decision = decide(probe, endpoint, site, declaration, family)
+    if decision.xfail_reason:
+        request.applymarker(pytest.mark.xfail(reason=decision.xfail_reason, raises=ExpectedAbsence, strict=False))
+    if decision.outcome == SKIP:
+        pytest.skip(decision.message)
+    if decision.outcome == XFAIL:
+        raise ExpectedAbsence(decision.message)
+    if decision.outcome == FAIL:
+        pytest.fail(decision.message, pytrace=False)
+    assert decision.outcome == PASS
+
+
+def _make_test(endpoint: Endpoint, catalogue_path: Path) -> Callable[..., None]:
+    def test(site: dict[str, Any], request: pytest.FixtureRequest) -> None:
+        check_endpoint(request, site, endpoint)
+
+    test.__name__ = test.__qualname__ = endpoint.test_name
+    test.__doc__ = f"GET {endpoint.path}: {endpoint.desc_en}"
+    marks = [getattr(pytest.mark, ENDPOINT_MARK)(endpoint.id, catalogue=str(catalogue_path)),
+             getattr(pytest.mark, f"auth_{endpoint.auth}")]
+    if endpoint.mutating:
+        marks.append(pytest.mark.mutating)
+    for mark in marks:
+        test = mark(test)
+    return test
+
+
+def endpoint_tests(catalogue_path: Path) -> dict[str, Callable[..., None]]:
+    """``{test_<id>: function}`` for every endpoint of the catalogue at ``catalogue_path``."""
+    catalogue = load_catalogue(catalogue_path)
+    return {endpoint.test_name: _make_test(endpoint, catalogue_path) for endpoint in catalogue}

@@ -1,0 +1,127 @@
+"""Failure modes: what stands in front of (or instead of) a backend on a broken or hostile site.
+
+A profile with ``front: {kind: <name>, ...}`` puts one of these in front of its backend. Each
+kind is a small class named for what the site does, registered in :data:`FRONTS`; its options
+come from the profile. Kinds that act below HTTP (a failing TLS handshake) set a flag the
+server honours instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ._server import Request, Response
+
+Inner = Callable[[Request], Awaitable[Response]]
+
+CLOUDFLARE_CHALLENGE_PAGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8"><meta name="robots" content="noindex,nofollow">
+</head><body><div class="main-wrapper" role="main"><div class="main-content">
+<noscript><div class="h2"><span id="challenge-error-text">Enable JavaScript and cookies to continue</span></div></noscript>
+</div></div><script>(function(){window._cf_chl_opt={cvId: '3',cZone: "{host}",cType: 'managed'};
+var a = document.createElement('script');a.src = '/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1';
+document.getElementsByTagName('head')[0].appendChild(a);}());</script></body></html>"""
+
+
+def _cloudflare_headers(content_type: str) -> list[tuple[str, str]]:
+    return [
+        ("Content-Type", content_type),
+        ("Server", "cloudflare"),
+        ("CF-RAY", "8f3a5c2d1e0b4a7f-HKG"),
+        ("Cache-Control", "private, max-age=0, no-store, no-cache, must-revalidate"),
+    ]
+
+
+class Front:
+    """Base: a front decides per request whether to answer itself or pass to the backend."""
+
+    tls_alert = False
+
+    def __init__(self, options: dict[str, Any], context: dict[str, Any]) -> None:
+        self.options = options
+        self.context = context
+
+    def covers(self, request: Request) -> bool:
+        prefixes = self.options.get("paths")
+        return not prefixes or any(request.path.startswith(p) for p in prefixes)
+
+    async def __call__(self, request: Request, inner: Inner) -> Response:
+        if self.covers(request):
+            return await self.answer(request, inner)
+        return await inner(request)
+
+    async def answer(self, request: Request, inner: Inner) -> Response:
+        raise NotImplementedError
+
+
+class CloudflareChallenge(Front):
+    """A managed challenge (403 HTML, ``cf-mitigated: challenge``) instead of the origin."""
+
+    async def answer(self, request: Request, inner: Inner) -> Response:
+        headers = _cloudflare_headers("text/html; charset=UTF-8") + [("cf-mitigated", "challenge")]
+        return Response(403, headers, CLOUDFLARE_CHALLENGE_PAGE.replace("{host}", "emulated").encode())
+
+
+class OriginDown(Front):
+    """Cloudflare cannot reach the origin: ``error code: 521`` on every path."""
+
+    async def answer(self, request: Request, inner: Inner) -> Response:
+        code = int(self.options.get("status", 521))
+        return Response(code, _cloudflare_headers("text/plain; charset=UTF-8"), f"error code: {code}".encode())
+
+
+class TLSHandshakeFailure(Front):
+    """The server answers the ClientHello with a handshake_failure alert (no HTTP at all)."""
+
+    tls_alert = True
+
+    async def answer(self, request: Request, inner: Inner) -> Response:  # never reached
+        return Response(400)
+
+
+class NoAnswer(Front):
+    """Accepts the connection and the request, then says nothing until ``hold_seconds``."""
+
+    async def answer(self, request: Request, inner: Inner) -> Response:
+        return Response(action="hang", hold_seconds=float(self.options.get("hold_seconds", 30)))
+
+
+class RedirectElsewhere(Front):
+    """301 on every path to the same path on another origin, with an empty body."""
+
+    async def answer(self, request: Request, inner: Inner) -> Response:
+        target = self.context["elsewhere_url"] + request.target
+        return Response(int(self.options.get("status", 301)), [("Location", target), ("Content-Length", "0")])
+
+
+class RateLimited(Front):
+    """429 on every request; ``Retry-After`` on every other one (new-api sends it, legacy don't)."""
+
+    def __init__(self, options: dict[str, Any], context: dict[str, Any]) -> None:
+        super().__init__(options, context)
+        self._count = itertools.count()
+
+    async def answer(self, request: Request, inner: Inner) -> Response:
+        headers: list[tuple[str, str]] = []
+        if next(self._count) % 2 == 0:
+            headers.append(("Retry-After", str(self.options.get("retry_after", 1))))
+        return Response(429, headers, b"")
+
+
+FRONTS: dict[str, type[Front]] = {
+    "cloudflare_challenge": CloudflareChallenge,
+    "origin_down": OriginDown,
+    "tls_handshake_failure": TLSHandshakeFailure,
+    "no_answer": NoAnswer,
+    "redirect_elsewhere": RedirectElsewhere,
+    "rate_limited": RateLimited,
+}
+
+
+def make_front(spec: dict[str, Any] | None, context: dict[str, Any]) -> Front | None:
+    if not spec:
+        return None
+    options = {k: v for k, v in spec.items() if k != "kind"}
+    return FRONTS[spec["kind"]](options, context)

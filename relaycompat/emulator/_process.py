@@ -1,0 +1,83 @@
+"""The fleet as a child process: how the pytest plugin runs it once per run, on its own core.
+
+Site specs (credentials included) go to the child through its stdin, never its command line;
+the child answers with one JSON line per site and a ``ready`` line. :meth:`FleetProcess.stop`
+ends it with SIGTERM and returns the per-site statistics it wrote on the way out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, Any
+
+from ._fleet import SiteSpec
+
+READY_TIMEOUT = 60.0
+
+
+class FleetError(RuntimeError):
+    """The emulator process did not come up; the message carries what it printed."""
+
+
+class FleetProcess:
+    def __init__(self, specs: Sequence[SiteSpec], *, latency_ms: float | None = None) -> None:
+        self.specs = list(specs)
+        self._stats = Path(tempfile.mkstemp(prefix="relaycompat-fleet-", suffix=".json")[1])
+        command = [sys.executable, "-m", "relaycompat.emulator", "--spec-stdin", "--json", "--stats-file", str(self._stats)]
+        if latency_ms is not None:
+            command += ["--latency-ms", str(latency_ms)]
+        self._stderr = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True, encoding="utf-8")
+        stdin: IO[str] = self.process.stdin  # type: ignore[assignment]
+        stdin.write(json.dumps([asdict(s) for s in self.specs]))
+        stdin.close()
+        self._urls: dict[str, str] | None = None
+        self.elsewhere_url: str | None = None
+
+    def urls(self) -> dict[str, str]:
+        """Slug → URL of every site, waiting for the child to be ready."""
+        if self._urls is None:
+            urls: dict[str, str] = {}
+            stdout: IO[str] = self.process.stdout  # type: ignore[assignment]
+            for line in stdout:
+                item = json.loads(line)
+                if item.get("ready"):
+                    self.elsewhere_url = item.get("elsewhere")
+                    break
+                urls[item["slug"]] = item["url"]
+            else:
+                self._stderr.seek(0)
+                raise FleetError("the emulator process exited early: " + self._stderr.read().decode(errors="replace")[-2000:])
+            self._urls = urls
+        return self._urls
+
+    def stop(self) -> dict[str, Any]:
+        """Stop the child; return its per-site statistics (empty if it wrote none)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        try:
+            return json.loads(self._stats.read_text(encoding="utf-8") or "{}")
+        except (OSError, ValueError):
+            return {}
+        finally:
+            self._stats.unlink(missing_ok=True)
+            self._stderr.close()
+            if self.process.stdout:
+                self.process.stdout.close()
+
+    def __del__(self) -> None:  # never leave a fleet behind
+        if getattr(self, "process", None) is not None and self.process.poll() is None:
+            self.process.kill()
+            os.waitpid(self.process.pid, 0)

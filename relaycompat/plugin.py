@@ -1,0 +1,196 @@
+"""The pytest plugin: options, markers, and the wiring of sites, prober, tests and results.
+
+Loaded through the ``pytest11`` entry point (so ``--sites /abs/path`` works from anywhere,
+docs/performance.md). Hooks here only delegate; the work is in the modules they name. The suite
+is active when the run includes the catalogue's folder (``tests/`` by default); other runs
+(the project's own tests, say) only see the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ._catalogue import load_catalogue
+from ._config import Settings, parse_shard
+from ._errors import ConfigError
+from ._expectations import Manifests
+from ._schemas import SchemaSet
+from ._session import PROPERTY, CompatSession, XdistHooks
+from ._sites import BACKENDS, Site, load_sites, site_files
+from ._state import STATE_KEY, SuiteState
+from ._store import RunStore
+from ._suite import ENDPOINT_MARK
+from .emulator import profile_names
+
+BACKEND_MARKS = {backend: backend.replace("-", "_") for backend in BACKENDS}
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        return parse_shard(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text}")
+    return value
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("relaycompat", "relay site compatibility suite")
+    group.addoption("--sites", action="append", default=None, metavar="PATH",
+                    help="Site file or folder of *.yaml site files to probe (repeatable; replaces the default sites/ folder)")
+    group.addoption("--allow-mutating", action="store_true", default=False,
+                    help="Also call endpoints that change the account (GET /api/user/token rotates the access token!)")
+    group.addoption("--report-dir", default=None, metavar="DIR",
+                    help="Where results.json and the reports go (default: reports/ under the project root)")
+    group.addoption("--report-lang", choices=("zh", "en"), default="zh",
+                    help="Language of the Markdown report's labels (default: zh)")
+    group.addoption("--baseline", default=None, metavar="PATH",
+                    help="An earlier results.json: the reports then open with what changed since")
+    group.addoption("--shard", type=_shard, default=None, metavar="K/N",
+                    help="Probe only the K-th of N deterministic shares of the sites (e.g. 2/3)")
+    group.addoption("--max-in-flight", type=_positive_int, default=None, metavar="N",
+                    help="Requests in flight at once per site, for every site (default: the site's max_in_flight, 4)")
+    group.addoption("--retries", type=int, default=1, metavar="N",
+                    help="Extra attempts after a transport error, 429 or 5xx (never after schema or auth results; default 1)")
+    group.addoption("--accept-language", default="zh-CN,zh;q=0.9,en;q=0.8", metavar="VALUE",
+                    help="Accept-Language sent to the sites (it decides the language of new-api's messages)")
+    parser.addini("relaycompat_catalogue", "Endpoint catalogue, relative to the project root", default="tests/endpoints.yaml")
+    parser.addini("relaycompat_sites", "Default folder of site files, relative to the project root", default="sites")
+    parser.addini("relaycompat_schemas", "Folder of per-backend JSON Schemas, relative to the project root", default="schemas")
+    parser.addini("relaycompat_manifests", "Folder of per-backend expectation manifests", default="manifests")
+    parser.addini("relaycompat_report_dir", "Default report folder, relative to the project root", default="reports")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{ENDPOINT_MARK}(id): the catalogue endpoint a test probes")
+    for kind, text in (("public", "called without credentials"), ("user", "called with the access token"),
+                       ("relay", "called with the relay key (api_key)")):
+        config.addinivalue_line("markers", f"auth_{kind}: endpoint {text}")
+    config.addinivalue_line("markers", "mutating: endpoint changes the account; needs --allow-mutating")
+    for backend, mark in BACKEND_MARKS.items():
+        config.addinivalue_line("markers", f"{mark}: sites whose declared backend is {backend}")
+    config.addinivalue_line("markers", "backend_undeclared: sites whose file declares no backend")
+
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        if PROPERTY in workerinput:
+            config.stash[STATE_KEY] = SuiteState.from_workerinput(workerinput[PROPERTY])
+        return
+    if not _suite_requested(config):
+        return
+    try:
+        session = _start(config)
+    except ConfigError as exc:
+        raise pytest.UsageError("\n".join(f"relaycompat: {p}" for p in exc.problems)) from None
+    config.pluginmanager.register(session, "relaycompat-session")
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(XdistHooks(session), "relaycompat-xdist")
+
+
+def _root_path(config: pytest.Config, ini: str) -> Path:
+    return (config.rootpath / str(config.getini(ini))).resolve()
+
+
+def _suite_requested(config: pytest.Config) -> bool:
+    tests_dir = _root_path(config, "relaycompat_catalogue").parent
+    for arg in config.args:
+        path = Path(str(arg).split("::", 1)[0])
+        path = (config.invocation_params.dir / path).resolve()
+        if path == tests_dir or tests_dir in path.parents or path in tests_dir.parents:
+            return True
+    return False
+
+
+def _settings(config: pytest.Config, user_id_headers: tuple[str, ...]) -> Settings:
+    option = config.option
+    report_dir = Path(option.report_dir).resolve() if option.report_dir else _root_path(config, "relaycompat_report_dir")
+    return Settings(
+        rootdir=str(config.rootpath),
+        catalogue=str(_root_path(config, "relaycompat_catalogue")),
+        schemas_dir=str(_root_path(config, "relaycompat_schemas")),
+        manifests_dir=str(_root_path(config, "relaycompat_manifests")),
+        report_dir=str(report_dir),
+        allow_mutating=option.allow_mutating,
+        retries=max(option.retries, 0),
+        max_in_flight=option.max_in_flight,
+        accept_language=option.accept_language,
+        report_lang=option.report_lang,
+        baseline=str(Path(option.baseline).resolve()) if option.baseline else None,
+        shard=option.shard,
+        user_id_headers=user_id_headers,
+    )
+
+
+def _sites(config: pytest.Config, shard: tuple[int, int] | None) -> tuple[Site, ...]:
+    given = config.option.sites
+    locations = [config.invocation_params.dir / p for p in given] if given else [_root_path(config, "relaycompat_sites")]
+    sites = load_sites(site_files(locations), profiles=profile_names())
+    if shard is not None:
+        k, n = shard
+        sites = tuple(site for index, site in enumerate(sites) if index % n == k - 1)
+    if not sites:
+        where = ", ".join(str(p) for p in locations)
+        raise ConfigError(f"no sites to probe in {where}" + (f" for shard {shard[0]}/{shard[1]}" if shard else "")
+                          + "; add a site file (see sites/examples/) or pass --sites PATH")
+    return sites
+
+
+def _start(config: pytest.Config) -> CompatSession:
+    catalogue = load_catalogue(_root_path(config, "relaycompat_catalogue"))
+    settings = _settings(config, catalogue.user_id_headers)
+    if settings.baseline and not Path(settings.baseline).is_file():
+        raise ConfigError(f"--baseline {config.option.baseline}: no such file (give an earlier results.json)")
+    sites = _sites(config, settings.shard)
+    manifests = Manifests.load(Path(settings.manifests_dir), catalogue)
+    schemas = SchemaSet.load(Path(settings.schemas_dir))
+    state = SuiteState(settings, catalogue, manifests, [s.public() for s in sites], RunStore.create())
+    config.stash[STATE_KEY] = state
+    return CompatSession(config, state, sites, schemas)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    state = config.stash.get(STATE_KEY, None)
+    if state is None:
+        return None
+    emulated = sum(1 for s in state.sites if s["emulate"])
+    sources = sorted({Path(s["source"]).name for s in state.sites})
+    mutating = "on: /api/user/token WILL rotate tokens" if state.settings.allow_mutating else "off"
+    return [
+        f"relaycompat: {len(state.sites)} sites ({emulated} emulated) from {', '.join(sources)}; "
+        f"{len(state.catalogue)} endpoints; mutating probes {mutating}",
+        f"relaycompat: reports -> {state.settings.report_dir}",
+    ]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker(ENDPOINT_MARK)
+    if marker is None:
+        return
+    state = metafunc.config.stash.get(STATE_KEY, None)
+    if state is None:
+        raise pytest.UsageError("relaycompat: endpoint tests collected but the suite is not active; run from the project root")
+    configured = Path(state.settings.catalogue).resolve()
+    if Path(marker.kwargs["catalogue"]).resolve() != configured:
+        raise pytest.UsageError(f"relaycompat: {metafunc.definition.nodeid} reads {marker.kwargs['catalogue']} "
+                                f"but relaycompat_catalogue is {configured}; make them the same file")
+    params = []
+    for site in state.sites:
+        mark = BACKEND_MARKS.get(site["backend"] or "", "backend_undeclared")
+        params.append(pytest.param(site, id=site["slug"], marks=getattr(pytest.mark, mark)))
+    metafunc.parametrize("site", params)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    marker = item.get_closest_marker(ENDPOINT_MARK)
+    callspec: Any = getattr(item, "callspec", None)
+    if marker is not None and callspec is not None:
+        item.user_properties.append((PROPERTY, {"site": callspec.params["site"]["slug"], "endpoint": marker.args[0]}))

@@ -1,0 +1,93 @@
+"""Fixtures for the project's own tests: recorded bodies, emulated sites, and whole suite runs.
+
+Everything here talks to loopback only. ``run_suite`` runs the real suite (``pytest tests/``)
+in a subprocess against a site file written by the test, the way users run it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from relaycompat.emulator import Fleet, SiteSpec
+
+pytest_plugins = ["pytester"]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).with_name("data")
+
+
+@pytest.fixture(scope="session")
+def recordings() -> dict[str, Any]:
+    """The sample report's recordings (21 real sites, 2025-12-15), parsed."""
+    return json.loads((DATA / "recordings.json").read_text(encoding="utf-8"))
+
+
+@contextmanager
+def serve(*specs: SiteSpec, latency_ms: float | None = None) -> Iterator[Fleet]:
+    """Run emulated sites in a background thread; ``fleet.urls[slug]`` is each site's URL."""
+    with Fleet(list(specs), latency_ms=latency_ms).running() as fleet:
+        yield fleet
+
+
+@pytest.fixture
+def emulate():
+    """``emulate(profile, **account)`` → the URL of a one-site fleet of that profile (closed at teardown)."""
+    stack: list[Any] = []
+
+    def start(profile: str, *, name: str | None = None, **account: Any) -> str:
+        spec = SiteSpec(name or profile, "site", profile, **account)
+        context = serve(spec)
+        fleet = context.__enter__()
+        stack.append(context)
+        start.fleet = fleet  # type: ignore[attr-defined]
+        return fleet.urls["site"]
+
+    yield start
+    for context in reversed(stack):
+        context.__exit__(None, None, None)
+
+
+@dataclass
+class SuiteRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    report_dir: Path
+
+    @property
+    def results(self) -> dict[str, Any]:
+        return json.loads((self.report_dir / "results.json").read_text(encoding="utf-8"))
+
+    def probe(self, site_slug: str, endpoint_path: str) -> dict[str, Any]:
+        site = next(s for s in self.results["sites"] if s["slug"] == site_slug)
+        return next(p for p in site["probes"] if p["endpoint"] == endpoint_path)
+
+    def output_files(self) -> list[Path]:
+        return [p for p in self.report_dir.rglob("*") if p.is_file()]
+
+
+@pytest.fixture
+def run_suite(tmp_path: Path):
+    """``run_suite(sites_yaml, *pytest_args, env=None)`` runs ``pytest tests/`` in a subprocess."""
+
+    def run(sites_yaml: str, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> SuiteRun:
+        sites = tmp_path / "sites.yaml"
+        sites.write_text(sites_yaml, encoding="utf-8")
+        report_dir = tmp_path / "reports"
+        command = [sys.executable, "-m", "pytest", "tests", f"--sites={sites}", f"--report-dir={report_dir}",
+                   "-p", "no:cacheprovider", "-q", *args]
+        completed = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout,
+                                   env={**os.environ, **(env or {})})
+        return SuiteRun(completed.returncode, completed.stdout, completed.stderr, report_dir)
+
+    return run
