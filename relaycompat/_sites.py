@@ -95,6 +95,8 @@ def _describe_schema_error(error: Any) -> str:
         has = [k for k in ("url", "emulate") if isinstance(error.instance, dict) and k in error.instance]
         return "give exactly one of 'url' or 'emulate'" + (f" (found {' and '.join(has)})" if has else "")
     prefix = f"{field_name}: " if field_name else ""
+    if error.validator == "type" and error.validator_value == "string" and isinstance(error.instance, (int, float)):
+        return f"{prefix}{error.instance!r} is read as a number; quote it: \"{error.instance}\""
     if error.validator == "enum":
         return f"{prefix}{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
     return f"{prefix}{error.message}"

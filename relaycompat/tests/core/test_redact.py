@@ -1,0 +1,43 @@
+"""Masking: configured secrets in any encoding, secret fields, headers and patterns."""
+
+from __future__ import annotations
+
+import json
+
+from relaycompat._redact import Redactor
+
+SECRET = "pat+With/Slash=AndMore123"
+
+
+def test_known_secrets_are_masked_in_every_encoding() -> None:
+    r = Redactor([SECRET])
+    for form in (SECRET, json.dumps(SECRET)[1:-1], "pat%2BWith%2FSlash%3DAndMore123", "pat%2BWith/Slash%3DAndMore123"):
+        assert SECRET not in r.text(f"x {form} y") and form not in r.text(f"x {form} y")
+        assert "[redacted]" in r.text(form)
+
+
+def test_fields_headers_and_patterns() -> None:
+    r = Redactor()
+    body = {"data": {"access_token": "abc123456", "items": [{"key": "K" * 48, "name": "t"}], "last_login_ip": "203.0.113.7",
+                     "note": "use sk-abcdefghijklmnopqrstuvwx now", "quota": 5}}
+    masked = r.data(body)
+    text = json.dumps(masked)
+    assert "abc123456" not in text and "K" * 48 not in text and "203.0.113.7" not in text
+    assert "sk-abcdefghijklmnopqrstuvwx" not in text
+    assert masked["data"]["quota"] == 5 and masked["data"]["items"][0]["name"] == "t"
+    headers = r.headers({"Authorization": "Bearer x", "Cookie": "session=1", "New-Api-User": "7"})
+    assert headers == {"Authorization": "[redacted]", "Cookie": "[redacted]", "New-Api-User": "7"}
+    assert "[redacted]" in r.text("Authorization: Bearer abcdefghijkl")
+
+
+def test_the_data_of_the_token_endpoint_is_the_new_secret() -> None:
+    r = Redactor()
+    assert r.data({"success": True, "message": "", "data": "newPAT"}, endpoint_id="api_user_token")["data"] == "[redacted]"
+    assert r.data({"success": True, "message": "", "data": "v0.9"}, endpoint_id="api_status")["data"] == "v0.9"
+
+
+def test_a_secret_learned_during_the_run_is_masked_from_then_on() -> None:
+    r = Redactor()
+    assert "freshly-rotated-token" in r.text("freshly-rotated-token")
+    r.add("freshly-rotated-token")
+    assert r.text("x freshly-rotated-token") == "x [redacted]"

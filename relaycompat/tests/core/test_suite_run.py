@@ -1,0 +1,103 @@
+"""The suite as users run it: `pytest tests/` in a subprocess, on emulated sites, with and without xdist."""
+
+from __future__ import annotations
+
+import pytest
+
+TOKEN = "suite-run-access-token-0001"
+KEY = "sk-suiteRunRelayKey000000000000000000000000000000000"
+
+TWO_SITES = f"""
+sites:
+  - name: Legacy new-api
+    id: legacy
+    emulate: new-api-legacy
+    backend: new-api
+    user_id: 1001
+    access_token: {TOKEN}
+    api_key: {KEY}
+  - name: 没有凭据
+    id: anonymous
+    emulate: new-api-legacy
+"""
+
+REQUIRED_PROBE_FIELDS = {"endpoint", "verdict", "http_status", "elapsed_ms", "outcome", "reason"}
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["no-xdist", "xdist-2"])
+def test_a_run_writes_complete_results(run_suite, workers: list[str]) -> None:
+    run = run_suite(TWO_SITES, *workers)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    results = run.results
+    assert [s["slug"] for s in results["sites"]] == ["legacy", "anonymous"]
+    for site in results["sites"]:
+        assert len(site["probes"]) == 24
+        for probe in site["probes"]:
+            assert REQUIRED_PROBE_FIELDS <= set(probe), probe
+            assert probe["outcome"] in ("passed", "skipped", "xfailed"), probe
+        assert site["backend"]["detected"] == "new-api"
+    legacy = {p["endpoint"]: p for p in results["sites"][0]["probes"]}
+    assert legacy["/api/user/self"]["verdict"] == "ok" and legacy["/api/user/self"]["outcome"] == "passed"
+    assert legacy["/api/prices"]["outcome"] == "xfailed"
+    assert legacy["/api/user/token"]["verdict"] == "skipped" and legacy["/api/user/token"]["http_status"] is None
+    anonymous = {p["endpoint"]: p for p in results["sites"][1]["probes"]}
+    assert anonymous["/api/user/self"]["verdict"] == "auth_missing" and anonymous["/api/user/self"]["outcome"] == "skipped"
+    assert "needs access_token" in anonymous["/api/user/self"]["test_message"]
+    assert TOKEN not in run.stdout and TOKEN not in (run.report_dir / "results.json").read_text()
+
+
+def test_every_endpoint_is_requested_once_and_deselected_ones_never(run_suite) -> None:
+    run = run_suite(TWO_SITES, "-n", "2", "-k", "api_status or api_ownedby")
+    assert run.returncode == 0, run.stdout[-2000:]
+    for site in run.results["sites"]:
+        assert [p["endpoint"] for p in site["probes"]] == ["/api/status", "/api/ownedby"]
+        assert site["emulator"]["requests"] == 2  # once each, though two workers ran the tests
+
+
+def test_allow_mutating_rotates_last_and_warns(run_suite) -> None:
+    run = run_suite(TWO_SITES, "--allow-mutating", "-k", "legacy")
+    probes = {p["endpoint"]: p for p in run.results["sites"][0]["probes"]}
+    assert probes["/api/user/token"]["verdict"] == "ok"
+    assert probes["/api/log/self/stat"]["verdict"] == "ok"  # probed before the rotation
+    assert "WARNING: GET /api/user/token was called on 'Legacy new-api'" in run.stdout
+    assert run.results["run"]["rotated_tokens"] == ["legacy"]
+    assert "[redacted]" in probes["/api/user/token"]["response"]["body"]
+
+
+def test_markers_select_by_declared_backend(run_suite) -> None:
+    run = run_suite(TWO_SITES, "-m", "new_api", "-k", "api_status")
+    assert run.returncode == 0
+    assert [s["slug"] for s in run.results["sites"]] == ["legacy"]
+    run = run_suite(TWO_SITES, "-m", "backend_undeclared", "-k", "api_status")
+    assert [s["slug"] for s in run.results["sites"]] == ["anonymous"]
+
+
+def test_failures_name_the_verdict_and_the_evidence(run_suite) -> None:
+    sites = """
+sites:
+  - {name: Down, id: down, emulate: origin-down, backend: veloera}
+"""
+    run = run_suite(sites, "-k", "api_status", "-rf", env={"COLUMNS": "300"})
+    assert run.returncode == 1
+    assert "FAILED tests/test_endpoints.py::test_api_status[down] - Failed: server_error: HTTP 521: error code: 521" in run.stdout
+    assert "Traceback" not in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("sites", "message"),
+    [
+        ("sites:\n  - {name: A, url: https://a.example/, acess_token: x}\n", "site 'A': unknown key 'acess_token'"),
+        ("sites:\n  - {name: A, url: https://a.example/, access_token: '${RELAYCOMPAT_TEST_UNSET}'}\n",
+         "access_token: environment variable RELAYCOMPAT_TEST_UNSET is not set"),
+        ("sites: [", "not valid YAML"),
+        ("sites: []\n", "no sites to probe"),
+    ],
+    ids=["unknown-key", "missing-variable", "malformed", "empty"],
+)
+def test_configuration_mistakes_stop_the_run_at_start_up(run_suite, sites: str, message: str) -> None:
+    run = run_suite(sites, "-n", "2")
+    assert run.returncode == 4  # pytest's usage error: nothing was collected, nothing probed
+    errors = [line for line in run.stderr.splitlines() if line.startswith("ERROR: relaycompat:")]
+    assert len(errors) == 1 and message in errors[0], run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+    assert not (run.report_dir / "results.json").exists()
