@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -122,6 +123,23 @@ def _is_challenge(exchange: Exchange, text: str) -> bool:
     return from_cdn and exchange.status in (403, 503) and (looks_html or not text.strip())
 
 
+def _redirect_target(exchange: Exchange) -> str:
+    """The Location, and what kind of move it is (credentials never follow it)."""
+    if not exchange.location:
+        return "no Location header"
+    target = urljoin(exchange.url, exchange.location)
+    here, there = urlsplit(exchange.url), urlsplit(target)
+    if target == exchange.url:
+        kind = "itself: a redirect loop"
+    elif there.scheme != here.scheme and there.hostname == here.hostname:
+        kind = f"the same host over {there.scheme}"
+    elif (there.scheme, there.netloc) != (here.scheme, here.netloc):
+        kind = "another origin"
+    else:
+        kind = "the same origin"
+    return f"{_short(exchange.location, 120)} ({kind})"
+
+
 def _status_line(exchange: Exchange) -> str:
     return f"HTTP {exchange.status}"
 
@@ -136,9 +154,7 @@ def classify(exchange: Exchange, endpoint: Endpoint) -> Classification:
     if exchange.error_kind:  # the headers came, the body did not make sense
         return Classification(v.INVALID_RESPONSE, f"{_status_line(exchange)}, {_short(exchange.error or '')}")
     if 300 <= status < 400:
-        target = exchange.location
-        loop = " (redirects to itself)" if target and target == exchange.url else ""
-        return Classification(v.REDIRECT, f"{_status_line(exchange)} → {target or 'no Location header'}{loop}; not followed")
+        return Classification(v.REDIRECT, f"{_status_line(exchange)} → {_redirect_target(exchange)}; not followed")
     try:
         text = decode_text(exchange.body)
     except JSONProblem:

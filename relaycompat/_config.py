@@ -12,6 +12,9 @@ from typing import Any
 
 from ._errors import ConfigError
 
+#: The backend families a site file may declare (and manifests and schemas exist for).
+BACKENDS = ("new-api", "veloera", "one-api", "one-hub", "done-hub", "rix-api", "voapi")
+
 
 @dataclass(frozen=True)
 class Settings:

@@ -20,11 +20,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
-from jsonschema import Draft202012Validator
 
+from ._config import BACKENDS
 from ._errors import ConfigError
 
-BACKENDS = ("new-api", "veloera", "one-api", "one-hub", "done-hub", "rix-api", "voapi")
 DEFAULT_TIMEOUT = 15.0
 DEFAULT_MAX_IN_FLIGHT = 4
 _ENV_REFERENCE = re.compile(r"\$\{([^}]*)\}")
@@ -176,6 +175,8 @@ def load_sites(
 
     ``profiles`` are the emulator profile names an ``emulate:`` entry may use.
     """
+    from jsonschema import Draft202012Validator  # imported here: workers never load site files
+
     env = dict(os.environ) if environ is None else environ
     validator = Draft202012Validator(_schema())
     known_profiles = set(profiles)

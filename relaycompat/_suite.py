@@ -18,6 +18,8 @@ from ._expectations import FAIL, PASS, SKIP, XFAIL, decide, family_of
 from ._state import suite_state
 
 ENDPOINT_MARK = "relaycompat_endpoint"
+#: The user property that ties a test report to its (site slug, endpoint id).
+PROPERTY = "relaycompat"
 
 
 class ExpectedAbsence(Exception):

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 from .._errors import ConfigError
-from .._sites import load_sites, site_files
 from ._fleet import Fleet, SiteSpec
 from ._profiles import describe_profiles, profile_names
 
@@ -40,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
 def _specs(args: argparse.Namespace) -> list[SiteSpec]:
     if args.spec_stdin:  # from the pytest plugin: credentials through a pipe, never argv
         return [SiteSpec(**item) for item in json.loads(sys.stdin.read())]
+    from .._sites import load_sites, site_files  # only for site files: the plugin's pipe needs none
+
     sites = load_sites(site_files(args.sites or [Path("sites/demo.yaml")]), profiles=profile_names())
     return [SiteSpec.from_site(site) for site in sites if site.emulate]
 

@@ -8,8 +8,11 @@ server honours instead.
 
 from __future__ import annotations
 
+import base64
+import gzip
 import itertools
 from collections.abc import Awaitable, Callable
+from functools import cache
 from typing import Any
 
 from ._server import Request, Response
@@ -38,6 +41,9 @@ class Front:
     """Base: a front decides per request whether to answer itself or pass to the backend."""
 
     tls_alert = False
+    #: How the fleet reaches the site: "listen" (a loopback port), "refused" (a port nobody
+    #: listens on), "unresolvable" (a host under .invalid, which never resolves).
+    address = "listen"
 
     def __init__(self, options: dict[str, Any], context: dict[str, Any]) -> None:
         self.options = options
@@ -110,6 +116,78 @@ class RateLimited(Front):
         return Response(429, headers, b"")
 
 
+@cache
+def generated_body(kind: str, size: int) -> bytes:
+    """Bodies too big or too odd to write in a profile (built once, then reused)."""
+    if kind == "deep_json":  # nesting that breaks a recursive parser
+        return b"[" * size + b"]" * size
+    if kind == "huge_json":  # a valid JSON string of ``size`` bytes
+        return b'{"success":true,"message":"","data":"' + b"a" * size + b'"}'
+    if kind == "gzip_bomb":  # ``size`` bytes of JSON-ish zeros, gzip-compressed (~1000:1)
+        return gzip.compress(b'{"success":true,"data":"' + b"0" * size + b'"}', compresslevel=9)
+    raise KeyError(f"unknown generated body {kind!r}")
+
+
+class Canned(Front):
+    """Answers covered paths with a fixed response written in the profile: status, headers,
+    a ``body`` (text), ``body_base64`` (exact bytes) or ``generate: {kind, size}``, and an
+    optional connection ``action`` (stall, reset) after ``partial`` bytes. In header values
+    and the body, ``{self}`` is the request's own URL path and ``{other_scheme}`` the same
+    host and port over https."""
+
+    def __init__(self, options: dict[str, Any], context: dict[str, Any]) -> None:
+        super().__init__(options, context)
+        if "generate" in options:  # build it now: building a bomb in a request would stall the loop
+            generated_body(options["generate"]["kind"], int(options["generate"]["size"]))
+
+    async def answer(self, request: Request, inner: Inner) -> Response:
+        o = self.options
+        if "generate" in o:
+            body = generated_body(o["generate"]["kind"], int(o["generate"]["size"]))
+        elif "body_base64" in o:
+            body = base64.b64decode(o["body_base64"])
+        else:
+            body = str(o.get("body", "")).replace("{self}", request.target).encode()
+        host = request.headers.get("host", "127.0.0.1")
+        values = {"self": request.target, "other_scheme": f"https://{host}{request.target}"}
+        headers = [(k, str(v).format(**values)) for k, v in (o.get("headers") or {}).items()]
+        return Response(int(o.get("status", 200)), headers, body, action=o.get("action"),
+                        partial=int(o.get("partial", 0)), hold_seconds=float(o.get("hold_seconds", 30)))
+
+
+class EchoCredentials(Front):
+    """A site that tries to leak what it was sent: the Authorization header comes back in a
+    response header, in a success body and in an error message."""
+
+    async def answer(self, request: Request, inner: Inner) -> Response:
+        sent = request.headers.get("authorization", "")
+        bare = sent.removeprefix("Bearer ").strip()
+        if request.path.startswith("/v1/"):
+            body = '{"error":{"message":"无效的令牌 ' + bare + '","type":"new_api_error"}}'
+            return Response(401, [("Content-Type", "application/json"), ("X-Echo", sent)], body.encode())
+        inner_response = await inner(request)
+        headers = [*inner_response.headers, ("X-Echo-Authorization", sent), ("X-Echo-Token", bare)]
+        if request.path == "/api/user/self":
+            body = ('{"success":true,"message":"","data":{"id":1,"username":"echo","quota":1,"group":"default",'
+                    '"note":"' + bare + '","access_token":"' + bare + '"}}')
+            return Response(200, headers, body.encode())
+        if request.path.startswith("/api/log/self"):
+            return Response(200, headers, ('{"success":false,"message":"bad token ' + sent + '"}').encode())
+        return Response(inner_response.status, headers, inner_response.body)
+
+
+class Refused(Front):
+    """Nothing listens: every connection is refused."""
+
+    address = "refused"
+
+
+class Unresolvable(Front):
+    """The site's host name does not resolve (the fleet gives it a name under .invalid)."""
+
+    address = "unresolvable"
+
+
 FRONTS: dict[str, type[Front]] = {
     "cloudflare_challenge": CloudflareChallenge,
     "origin_down": OriginDown,
@@ -117,6 +195,10 @@ FRONTS: dict[str, type[Front]] = {
     "no_answer": NoAnswer,
     "redirect_elsewhere": RedirectElsewhere,
     "rate_limited": RateLimited,
+    "canned": Canned,
+    "echo_credentials": EchoCredentials,
+    "refused": Refused,
+    "unresolvable": Unresolvable,
 }
 
 

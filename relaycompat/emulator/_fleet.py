@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import resource
+import socket
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -48,6 +49,13 @@ def raise_fd_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+def unused_port() -> int:
+    """A loopback port with nothing listening (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 async def _elsewhere(request: Request) -> Response:
     return Response(200, [("Content-Type", "application/json")], b'{"success":true,"message":"elsewhere","data":null}')
 
@@ -79,9 +87,15 @@ class Fleet:
             handler = app if front is None else (lambda request, f=front, a=app: f(request, a))
             latency = spec.latency_ms if self.latency_ms is None else self.latency_ms
             server = SiteServer(handler, latency_ms=latency, tls_alert=bool(front and front.tls_alert))
-            port = await server.start()
-            scheme = "https" if server.tls_alert else "http"
-            self.urls[spec.slug] = f"{scheme}://127.0.0.1:{port}"
+            address = front.address if front else "listen"
+            if address == "unresolvable":
+                self.urls[spec.slug] = f"http://{spec.slug}.invalid"
+            elif address == "refused":
+                self.urls[spec.slug] = f"http://127.0.0.1:{unused_port()}"
+            else:
+                port = await server.start()
+                scheme = "https" if server.tls_alert else "http"
+                self.urls[spec.slug] = f"{scheme}://127.0.0.1:{port}"
             app.site["server_address"] = self.urls[spec.slug]
             self.servers[spec.slug] = server
             self.apps[spec.slug] = app

@@ -1,0 +1,29 @@
+"""Every malformed option stops the run at start-up with one clear error line, before any request."""
+
+from __future__ import annotations
+
+import pytest
+
+SITES = "sites:\n  - {name: A, id: a, emulate: new-api-legacy}\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--shard", "0/3"], "--shard '0/3': K must be between 1 and N"),
+        (["--shard", "two"], "--shard 'two': expected K/N"),
+        (["--max-in-flight", "0"], "expected a whole number >= 1, got '0'"),
+        (["--retries", "-1"], "expected a whole number >= 0, got '-1'"),
+        (["--report-lang", "fr"], "invalid choice: 'fr'"),
+        (["--baseline", "/nonexistent/results.json"], "--baseline /nonexistent/results.json: no such file"),
+        (["--sites", "/nonexistent/sites.yaml"], "/nonexistent/sites.yaml: no such site file or folder"),
+    ],
+    ids=["shard-range", "shard-syntax", "in-flight", "retries", "lang", "baseline", "sites"],
+)
+def test_bad_options_are_one_line(run_suite, args: list[str], message: str) -> None:
+    run = run_suite(SITES, *args)
+    assert run.returncode == 4, run.stdout + run.stderr
+    lines = [line for line in run.stderr.splitlines() if message in line]
+    assert len(lines) == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (run.report_dir / "results.json").exists()
