@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ from . import _verdicts as v
 from ._catalogue import Catalogue, Endpoint
 from ._classify import Classification, classify
 from ._config import Settings
-from ._fingerprint import Detection, detect
+from ._expectations import DEFAULT_FAMILY
+from ._fingerprint import Detection, backend_record, detect
 from ._http import ACCEPT_ENCODING, Exchange, fetch
 from ._redact import Redactor
 from ._schemas import SchemaSet
@@ -55,6 +57,17 @@ class SitePlan:
 
     site: Site
     endpoints: tuple[Endpoint, ...]
+
+
+_SSL_CONTEXT: ssl.SSLContext | None = None
+
+
+def _ssl_context() -> ssl.SSLContext:
+    """One TLS context for every client: building one costs ~25 ms, per site that adds up."""
+    global _SSL_CONTEXT
+    if _SSL_CONTEXT is None:
+        _SSL_CONTEXT = httpx.create_ssl_context()
+    return _SSL_CONTEXT
 
 
 def _is_loopback(url: str) -> bool:
@@ -96,6 +109,7 @@ class _SiteRun:
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(plan.site.timeout, connect=min(plan.site.timeout, 10.0)),
             limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
+            verify=_ssl_context(),
             trust_env=not loopback,
             headers={
                 "User-Agent": USER_AGENT,
@@ -236,9 +250,27 @@ def site_record(
         records.append(record)
     return {
         "site": site.public(),
-        "backend": {"declared": site.backend, **detection.to_dict()},
+        "backend": redactor.data(backend_record(site.backend, detection)),
         "probes": records,
     }
+
+
+def _check_schema(result: Classification, schemas: SchemaSet, family: str, endpoint_id: str,
+                  version: str | None, redactor: Redactor) -> None:
+    """Validate an ``ok`` body; a failure of the validation itself must not cost the site its record.
+
+    The redacted copy is validated (masking keeps every type), so no error ever quotes a secret.
+    """
+    try:
+        checked = schemas.validate(family, endpoint_id, redactor.data(result.data, endpoint_id=endpoint_id), version=version)
+    except Exception as exc:  # a broken schema is our bug, not the site's
+        result.schema = {"schema_id": None, "errors": [], "drift": [], "error_count": 0,
+                         "problem": f"schema not checked: {type(exc).__name__}: {exc}"}
+        return
+    result.schema = checked.to_dict(redactor)
+    if checked.errors:
+        result.verdict = v.SCHEMA_MISMATCH
+        result.reason = f"{result.reason}, but {checked.summary()}"
 
 
 async def probe_site(
@@ -252,14 +284,11 @@ async def probe_site(
     run = _SiteRun(plan, settings, catalogue, redactor)
     probes = await run.run()
     detection = detect({p.endpoint.id: (p.exchange, p.result) for p in probes if p.result is not None})
-    family = plan.site.backend or detection.family or "new-api"
+    family = plan.site.backend or detection.family or DEFAULT_FAMILY
+    version = detection.version if detection.family == family else None  # another family's numbering says nothing
     for probe in probes:
         if probe.result is not None and probe.result.verdict == v.OK:
-            checked = schemas.validate(family, probe.endpoint.id, probe.result.data, version=detection.version)
-            probe.result.schema = checked.to_dict(redactor)
-            if checked.errors:
-                probe.result.verdict = v.SCHEMA_MISMATCH
-                probe.result.reason = f"{probe.result.reason}, but {checked.summary()}"
+            _check_schema(probe.result, schemas, family, probe.endpoint.id, version, redactor)
     record = site_record(plan.site, probes, detection, redactor, settings)
     record["stats"] = {"max_in_flight": run.limit}
     return record
@@ -281,7 +310,7 @@ async def probe_sites(
         except Exception as exc:  # a bug must not leave the site's tests waiting for ever
             record = {
                 "site": plan.site.public(),
-                "backend": {"declared": plan.site.backend, "detected": None, "version": None},
+                "backend": backend_record(plan.site.backend, Detection(None, reason="the prober failed on this site")),
                 "probes": [],
                 "error": redactor.text(f"the prober failed on this site: {type(exc).__name__}: {exc}"),
             }

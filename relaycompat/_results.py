@@ -16,6 +16,7 @@ from typing import Any
 
 from . import __version__
 from ._catalogue import Catalogue
+from ._fingerprint import Detection, backend_record
 
 FORMAT_VERSION = 1
 
@@ -64,7 +65,7 @@ def site_result(record: dict[str, Any], outcomes: Mapping[tuple[str, str], dict[
             "api_key": site.get("has_api_key", False),
             "user_id": site.get("user_id") is not None,
         },
-        "backend": record.get("backend", {"declared": site.get("backend"), "detected": None, "version": None}),
+        "backend": record.get("backend") or backend_record(site.get("backend"), Detection(None, reason="the site has no probe record")),
         "error": record.get("error"),
         "emulator": record.get("emulator"),
         "probes": probes,

@@ -1,135 +1,114 @@
-"""Per-backend JSON Schemas: loading them into one registry and validating bodies readably.
+"""Per-backend JSON Schemas: loading them into one registry, narrowing by version, validating.
 
 Layout (docs/schemas.md): ``schemas/<family>/<endpoint id>.json`` for each backend family, and
 ``schemas/common/*.json`` for the parts they share (envelope, error bodies, list pages), all
 Draft 2020-12 with an ``$id`` equal to ``BASE_URI + <path under schemas/>``, ``$ref``-ed by that
-``$id``. A family without its own schema for an endpoint falls back to ``common/<endpoint>.json``.
+``$id``. Nothing is read from disk after :meth:`SchemaSet.load`.
 
-Failures are rendered as evidence, never ``str(ValidationError)``: the JSON path, what the
-schema expected, what came (truncated), at most :data:`MAX_ERRORS`, deduplicated by schema path.
-Fields a body carries that the schema does not name are reported as drift notes, not errors.
+Versions: a ``oneOf``/``anyOf`` branch may say which versions of its family it describes
+(``"x-versions": ">=0.8.8.0-alpha.1"``, :mod:`._versions`). When a site's version is known,
+the branches of that family's own schemas that exclude it are dropped before validating.
+The result (:class:`SchemaResult`) reads as evidence (:mod:`._schema_findings`).
 """
 
 from __future__ import annotations
 
 import json
-import reprlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, relevance
+from jsonschema.exceptions import SchemaError
 from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from . import _versions
 from ._errors import ConfigError
+from ._schema_findings import VERSIONS_KEY, Node, render_errors, walk_drift
 
 BASE_URI = "https://relaycompat.invalid/schemas/"
 MAX_ERRORS = 5
 MAX_DRIFT = 20
 FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
-_repr = reprlib.Repr()
-_repr.maxstring = 60
-_repr.maxother = 60
-_repr.maxlist = 4
-_repr.maxdict = 4
-_repr.maxlevel = 2
+
+__all__ = ["BASE_URI", "FORMAT_CHECKER", "MAX_ERRORS", "VERSIONS_KEY", "SchemaResult", "SchemaSet", "narrow"]
 
 
 @dataclass
 class SchemaResult:
-    """The outcome of validating one body: which schema, its errors and drift notes."""
+    """The outcome of validating one body: which schema, its errors, drift notes and shapes."""
 
     schema_id: str | None
     errors: list[dict[str, str]] = field(default_factory=list)
     drift: list[str] = field(default_factory=list)
     error_count: int = 0
+    version: str | None = None
+    shapes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         if not self.errors:
             return "matches the schema"
         first = self.errors[0]
         more = f" (+{self.error_count - 1} more)" if self.error_count > 1 else ""
-        return f"{first['path']}: expected {first['expected']}, got {first['actual']}{more}"
+        shape = f" [{first['shape']}]" if first.get("shape") else ""
+        return f"{first['path']}: expected {first['expected']}, got {first['actual']}{shape}{more}"
 
     def to_dict(self, redactor: Any = None) -> dict[str, Any]:
         clean = (lambda s: redactor.text(s)) if redactor is not None else (lambda s: s)
         return {
             "schema_id": self.schema_id,
+            "version": self.version,
+            "shapes": self.shapes,
             "errors": [{k: clean(val) for k, val in e.items()} for e in self.errors],
             "error_count": self.error_count,
             "drift": [clean(d) for d in self.drift],
         }
 
 
-def _json_path(path: Iterator[Any]) -> str:
-    text = "$"
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if str(part).isidentifier() else f"[{json.dumps(part, ensure_ascii=False)}]")
-    return text
+# ---- version narrowing ----------------------------------------------------------------------
+def narrow(node: Any, version: _versions.Version) -> Any:
+    """A copy of a schema whose versioned oneOf/anyOf branches exclude ``version`` no more.
 
-
-def _expected(error: ValidationError) -> str:
-    value = error.validator_value
-    keyword = str(error.validator)
-    if keyword == "type":
-        return "type " + (" or ".join(value) if isinstance(value, list) else str(value))
-    if keyword == "required":
-        missing = [name for name in value if isinstance(error.instance, dict) and name not in error.instance]
-        return "field " + ", ".join(repr(m) for m in missing)
-    if keyword in ("enum", "const"):
-        return f"{keyword} {_repr.repr(value)}"
-    if keyword in ("oneOf", "anyOf"):
-        titles = [s.get("title") for s in value if isinstance(s, dict) and s.get("title")]
-        return f"{keyword} of " + (", ".join(titles) if titles else f"{len(value)} shapes")
-    if keyword == "format":
-        return f"format {value}"
-    return f"{keyword} {_repr.repr(value)}"
-
-
-def _actual(error: ValidationError) -> str:
-    if error.validator == "required":
-        return "no such field"
-    instance = error.instance
-    kind = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null",
-            int: "integer", float: "number"}.get(type(instance), type(instance).__name__)
-    return f"{kind} {_repr.repr(instance)}"
-
-
-def _leaf_errors(errors: list[ValidationError]) -> list[ValidationError]:
-    """Descend into oneOf/anyOf so the reader sees the concrete mismatch, not 'no branch matched'."""
-    leaves: list[ValidationError] = []
-    for error in errors:
-        if error.validator in ("oneOf", "anyOf") and error.context:
-            best = sorted(error.context, key=relevance)
-            by_branch: dict[int, list[ValidationError]] = {}
-            for sub in best:
-                by_branch.setdefault(sub.schema_path[0] if sub.schema_path else 0, []).append(sub)
-            closest = min(by_branch.values(), key=len)
-            leaves.extend(_leaf_errors(closest) if len(closest) <= 3 else [error])
-        else:
-            leaves.append(error)
-    return leaves
-
-
-def render_errors(errors: list[ValidationError]) -> list[dict[str, str]]:
-    """Readable, deduplicated errors: path, keyword, expected, actual."""
-    seen: set[tuple[Any, ...]] = set()
-    rendered = []
-    for error in sorted(_leaf_errors(errors), key=relevance):
-        key = tuple(p for p in error.absolute_schema_path if not isinstance(p, int)) + (error.validator,)
-        if key in seen:
+    Branches without ``x-versions`` always stay; if no branch would stay, all do (the ranges
+    then do not cover the version, and no shape is preferred). One branch left becomes allOf.
+    """
+    if isinstance(node, list):
+        return [narrow(item, version) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: narrow(value, version) for key, value in node.items()}
+    for keyword in ("oneOf", "anyOf"):
+        branches = out.get(keyword)
+        if not isinstance(branches, list):
             continue
-        seen.add(key)
-        rendered.append({
-            "path": _json_path(iter(error.absolute_path)),
-            "keyword": str(error.validator),
-            "expected": _expected(error),
-            "actual": _actual(error),
-        })
-    return rendered
+        kept = [b for b in branches
+                if not (isinstance(b, dict) and VERSIONS_KEY in b) or _versions.satisfies(version, b[VERSIONS_KEY])]
+        if not kept or len(kept) == len(branches):
+            continue
+        if len(kept) == 1:
+            del out[keyword]
+            out["allOf"] = [*out.get("allOf", []), kept[0]]
+        else:
+            out[keyword] = kept
+    return out
+
+
+def _dicts(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a JSON document (every subschema of a schema, and then some)."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _dicts(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _dicts(value)
+
+
+def _versioned(schema: Any) -> bool:
+    return any(VERSIONS_KEY in d for d in _dicts(schema))
 
 
 class SchemaSet:
@@ -139,11 +118,17 @@ class SchemaSet:
         self.directory = directory
         self.registry = registry
         self._ids = ids  # "<family>/<endpoint>" -> $id
-        self._validators: dict[str, Draft202012Validator] = {}
+        self._registries: dict[tuple[str, Any], Registry] = {}
+        self._validators: dict[tuple[str, Any], Draft202012Validator] = {}
 
     @classmethod
     def load(cls, directory: Path) -> SchemaSet:
-        """Load every ``*.json`` below ``directory``; raise :class:`ConfigError` on a bad file."""
+        """Load every ``*.json`` below ``directory``; raise :class:`ConfigError` on a bad file.
+
+        Checked here, so a broken schema stops the run before any request: readable JSON, a
+        valid Draft 2020-12 schema, ``$id`` by the convention, every ``$ref`` resolvable,
+        every ``x-versions`` a valid range.
+        """
         directory = Path(directory)
         problems: list[str] = []
         resources: list[tuple[str, Resource[Any]]] = []
@@ -156,90 +141,94 @@ class SchemaSet:
             except (OSError, json.JSONDecodeError) as exc:
                 problems.append(f"{path}: not readable JSON: {exc}")
                 continue
-            except Exception as exc:  # jsonschema.SchemaError
-                problems.append(f"{path}: not a valid Draft 2020-12 schema: {getattr(exc, 'message', exc)}")
+            except SchemaError as exc:
+                problems.append(f"{path}: not a valid Draft 2020-12 schema: {exc.message}")
                 continue
             expected_id = BASE_URI + relative
             if schema.get("$id") != expected_id:
                 problems.append(f"{path}: $id must be {expected_id!r} (it is {schema.get('$id')!r})")
                 continue
+            for spec in (d[VERSIONS_KEY] for d in _dicts(schema) if VERSIONS_KEY in d):
+                try:
+                    _versions.check_range(spec)
+                except (ValueError, AttributeError) as exc:
+                    problems.append(f"{path}: {VERSIONS_KEY}: {exc}")
             resources.append((expected_id, DRAFT202012.create_resource(schema)))
             ids[relative.removesuffix(".json")] = expected_id
+        registry: Registry = Registry().with_resources(resources)
+        for uri, resource in resources:
+            resolver = registry.resolver(base_uri=uri)
+            for ref in (d["$ref"] for d in _dicts(resource.contents) if isinstance(d.get("$ref"), str)):
+                try:
+                    resolver.lookup(ref)
+                except Unresolvable:
+                    problems.append(f"{uri.removeprefix(BASE_URI)}: $ref {ref!r} resolves to nothing")
         if problems:
             raise ConfigError(problems)
-        registry: Registry = Registry().with_resources(resources)
-        if len(resources) != len(ids):
-            raise ConfigError(f"{directory}: loaded {len(resources)} schemas but indexed {len(ids)}")
+        if len(list(registry.keys())) != len(ids):
+            raise ConfigError(f"{directory}: loaded {len(ids)} schemas but the registry holds {len(list(registry.keys()))}")
         return cls(directory, registry, ids)
 
     def __len__(self) -> int:
         return len(self._ids)
 
+    @property
+    def keys(self) -> list[str]:
+        """``<family>/<name>`` of every schema, sorted."""
+        return sorted(self._ids)
+
     def schema_key(self, family: str, endpoint_id: str) -> str | None:
+        """``<family>/<endpoint>``, else ``common/<endpoint>`` (a shape every family shares), else None."""
         for key in (f"{family}/{endpoint_id}", f"common/{endpoint_id}"):
             if key in self._ids:
                 return key
         return None
 
-    def _validator(self, key: str) -> Draft202012Validator:
-        if key not in self._validators:
-            schema = self.registry.contents(self._ids[key])
-            self._validators[key] = Draft202012Validator(schema, registry=self.registry, format_checker=FORMAT_CHECKER)
-        return self._validators[key]
+    def _registry_for(self, family: str, version: _versions.Version | None) -> Registry:
+        """The registry with ``family``'s own schemas narrowed to ``version`` (cached)."""
+        if version is None:
+            return self.registry
+        cache_key = (family, version)
+        if cache_key not in self._registries:
+            prefix = BASE_URI + family + "/"
+            changed = [
+                (uri, DRAFT202012.create_resource(narrow(self.registry.contents(uri), version)))
+                for uri in self.registry.keys()
+                if uri.startswith(prefix) and _versioned(self.registry.contents(uri))
+            ]
+            self._registries[cache_key] = self.registry.with_resources(changed) if changed else self.registry
+        return self._registries[cache_key]
+
+    def _validator(self, key: str, family: str, version: _versions.Version | None) -> Draft202012Validator:
+        registry = self._registry_for(family, version)
+        cache_key = (key, version if registry is not self.registry else None)
+        if cache_key not in self._validators:
+            schema = registry.contents(self._ids[key])
+            self._validators[cache_key] = Draft202012Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
+        return self._validators[cache_key]
 
     def validate(self, family: str, endpoint_id: str, body: Any, *, version: str | None = None) -> SchemaResult:
-        """Validate ``body`` against the schema of ``family`` for ``endpoint_id``."""
+        """Validate ``body`` against the schema of ``family`` for ``endpoint_id``.
+
+        ``version`` is the site's version of ``family`` when known; it narrows the family's
+        versioned branches (a version string that names no version is ignored).
+        """
         key = self.schema_key(family, endpoint_id)
         if key is None:
             return SchemaResult(None, drift=[f"no schema for {family} {endpoint_id}; body not validated"])
-        validator = self._validator(key)
+        parsed = _versions.parse(version)
+        validator = self._validator(key, family, parsed)
+        registry = self._registry_for(family, parsed)
+        root: Node = (validator.schema, registry.resolver(base_uri=self._ids[key]))
+        narrowed = parsed is not None and registry is not self.registry
         errors = list(validator.iter_errors(body))
-        rendered = render_errors(errors)
-        result = SchemaResult(self._ids[key], rendered[:MAX_ERRORS], error_count=len(rendered))
+        rendered = render_errors(errors, root)
+        result = SchemaResult(self._ids[key], rendered[:MAX_ERRORS], error_count=len(rendered),
+                              version=parsed.text if narrowed and parsed else None)
         if not errors:
-            result.drift = drift_notes(validator.schema, body, self.registry)[:MAX_DRIFT]
+            notes: list[str] = []
+            shapes: list[str] = []
+            walk_drift([root], body, "$", validator, notes, shapes, depth=0)
+            result.drift = sorted(set(notes))[:MAX_DRIFT]
+            result.shapes = list(dict.fromkeys(shapes))
         return result
-
-
-def drift_notes(schema: Any, body: Any, registry: Registry) -> list[str]:
-    """Fields present in ``body`` that the (valid) schema does not name, as ``$.path.field`` notes."""
-    notes: list[str] = []
-    _walk_drift(schema, body, registry, "$", notes, depth=0)
-    return sorted(set(notes))
-
-
-def _resolve(schema: Any, registry: Registry) -> Any:
-    while isinstance(schema, dict) and "$ref" in schema and len(schema) <= 3:
-        schema = registry.resolver().lookup(schema["$ref"]).contents
-    return schema
-
-
-def _walk_drift(schema: Any, body: Any, registry: Registry, path: str, notes: list[str], depth: int) -> None:
-    if depth > 12 or not isinstance(schema, dict):
-        return
-    schema = _resolve(schema, registry)
-    if not isinstance(schema, dict):
-        return
-    branches = [s for key in ("allOf",) for s in schema.get(key, [])]
-    for key in ("oneOf", "anyOf"):
-        for branch in schema.get(key, []):
-            if Draft202012Validator(_resolve(branch, registry), registry=registry).is_valid(body):
-                branches.append(branch)
-                break
-    for branch in branches:
-        _walk_drift(branch, body, registry, path, notes, depth + 1)
-    if isinstance(body, dict) and ("properties" in schema or "additionalProperties" in schema):
-        named = set(schema.get("properties", {}))
-        known_elsewhere = {k for b in branches for k in _resolve(b, registry).get("properties", {})} if branches else set()
-        open_extra = schema.get("additionalProperties", True)
-        for key, value in body.items():
-            child_path = f"{path}.{key}" if str(key).isidentifier() else f"{path}[{json.dumps(key, ensure_ascii=False)}]"
-            if key in schema.get("properties", {}):
-                _walk_drift(schema["properties"][key], value, registry, child_path, notes, depth + 1)
-            elif isinstance(open_extra, dict):
-                _walk_drift(open_extra, value, registry, child_path, notes, depth + 1)
-            elif open_extra is True and key not in named and key not in known_elsewhere and not schema.get("patternProperties"):
-                notes.append(f"{child_path}: field not in the schema")
-    if isinstance(body, list) and isinstance(schema.get("items"), dict):
-        for item in body[:3]:
-            _walk_drift(schema["items"], item, registry, f"{path}[*]", notes, depth + 1)

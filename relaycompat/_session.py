@@ -26,12 +26,13 @@ from ._results import build_results, write_json
 from ._schemas import SchemaSet
 from ._sites import Site
 from ._state import SuiteState
+from ._suite import PROPERTY
 from ._verdicts import OK, SCHEMA_MISMATCH
 from .emulator._fleet import SiteSpec
 from .emulator._process import FleetProcess
+from .reports import write_reports
 
 _NODE_ID = re.compile(r"::(test_\w+)\[(.+)\]$")
-PROPERTY = "relaycompat"
 
 
 class CompatSession:
@@ -66,6 +67,9 @@ class CompatSession:
             if match and match.group(1) in by_test and match.group(2) in self.sites:
                 selected.setdefault(match.group(2), set()).add(by_test[match.group(1)])
         return selected
+
+    def full_selection(self) -> dict[str, set[str]]:
+        return {slug: {e.id for e in self.catalogue} for slug in self.sites}
 
     def start_probing(self, selected: dict[str, set[str]]) -> None:
         with self._lock:
@@ -117,7 +121,7 @@ class CompatSession:
         if outcome is None:
             return
         if report.when == "call" or outcome != "passed" or key not in self.outcomes:
-            message = report.longreprtext.strip().splitlines()[-1] if report.longreprtext else None
+            message = report.longreprtext.strip().splitlines()[-1] if report.longrepr else None
             if report.skipped and isinstance(report.longrepr, tuple):
                 message = str(report.longrepr[2]).removeprefix("Skipped: ")
             elif hasattr(report, "wasxfail") and report.skipped:
@@ -126,8 +130,9 @@ class CompatSession:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self._thread is not None:
-            self._thread.join()
+        if self._thread is None:  # nothing was probed (--collect-only, nothing selected): keep the last results
+            return
+        self._thread.join()
         if self.fleet is not None:
             self.fleet_stats = self.fleet.stop()
             self.fleet = None
@@ -137,6 +142,8 @@ class CompatSession:
         records = [self.records[slug] for slug in self.sites if slug in self.records]
         self.results = build_results(records, self.outcomes, self.catalogue, run=self.run_info())
         write_json(self.settings.report_path / "results.json", self.results, scrub=self.redactor)
+        write_reports(self.results, self.settings.report_path, lang=self.settings.report_lang,
+                      baseline=self.settings.baseline, redactor=self.redactor)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self.fleet is not None:
@@ -156,6 +163,8 @@ class CompatSession:
         }
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not hasattr(self, "results"):
+            return
         path = Path(self.settings.report_path / "results.json")
         rotated = self.results["run"]["rotated_tokens"] if hasattr(self, "results") else []
         for slug in rotated:
@@ -164,6 +173,9 @@ class CompatSession:
                 "rotated and the one in your site file no longer works; copy the new one from the dashboard",
                 yellow=True, bold=True,
             )
+        for site in self.results["sites"]:
+            if (site.get("backend") or {}).get("mismatch"):
+                terminalreporter.write_line(f"NOTE: {site['name']!r}: {site['backend']['mismatch']}", yellow=True)
         terminalreporter.write_sep("-", f"relaycompat results: {path}")
 
 

@@ -14,17 +14,19 @@ from typing import Any
 
 import pytest
 
+from typing import TYPE_CHECKING
+
 from ._catalogue import load_catalogue
-from ._config import Settings, parse_shard
+from ._config import BACKENDS, Settings, parse_shard
 from ._errors import ConfigError
 from ._expectations import Manifests
-from ._schemas import SchemaSet
-from ._session import PROPERTY, CompatSession, XdistHooks
-from ._sites import BACKENDS, Site, load_sites, site_files
 from ._state import STATE_KEY, SuiteState
 from ._store import RunStore
-from ._suite import ENDPOINT_MARK
-from .emulator import profile_names
+from ._suite import ENDPOINT_MARK, PROPERTY
+
+if TYPE_CHECKING:  # the controller's machinery is imported only where it runs (see _start)
+    from ._session import CompatSession
+    from ._sites import Site
 
 BACKEND_MARKS = {backend: backend.replace("-", "_") for backend in BACKENDS}
 
@@ -36,11 +38,17 @@ def _shard(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text}")
-    return value
+def _whole_number(minimum: int):  # type: ignore[no-untyped-def]
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}")
+        return value
+
+    return parse
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,9 +65,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="An earlier results.json: the reports then open with what changed since")
     group.addoption("--shard", type=_shard, default=None, metavar="K/N",
                     help="Probe only the K-th of N deterministic shares of the sites (e.g. 2/3)")
-    group.addoption("--max-in-flight", type=_positive_int, default=None, metavar="N",
+    group.addoption("--max-in-flight", type=_whole_number(1), default=None, metavar="N",
                     help="Requests in flight at once per site, for every site (default: the site's max_in_flight, 4)")
-    group.addoption("--retries", type=int, default=1, metavar="N",
+    group.addoption("--retries", type=_whole_number(0), default=1, metavar="N",
                     help="Extra attempts after a transport error, 429 or 5xx (never after schema or auth results; default 1)")
     group.addoption("--accept-language", default="zh-CN,zh;q=0.9,en;q=0.8", metavar="VALUE",
                     help="Accept-Language sent to the sites (it decides the language of new-api's messages)")
@@ -93,11 +101,34 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("\n".join(f"relaycompat: {p}" for p in exc.problems)) from None
     config.pluginmanager.register(session, "relaycompat-session")
     if config.pluginmanager.hasplugin("xdist"):
+        from ._session import XdistHooks
+
         config.pluginmanager.register(XdistHooks(session), "relaycompat-xdist")
+    if config.pluginmanager.hasplugin("html"):
+        from .reports._html import HtmlReport
+
+        config.pluginmanager.register(HtmlReport(session), "relaycompat-html")
+    if _selects_everything(config):
+        session.start_probing(session.full_selection())
 
 
 def _root_path(config: pytest.Config, ini: str) -> Path:
     return (config.rootpath / str(config.getini(ini))).resolve()
+
+
+def _report_dir(config: pytest.Config) -> Path:
+    option = config.option
+    return Path(option.report_dir).resolve() if option.report_dir else _root_path(config, "relaycompat_report_dir")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Before any plugin's pytest_configure (controller only): pytest-html defaults to a
+    self-contained report.html in the report folder, with the suite's stylesheet."""
+    if _suite_requested(config):
+        from .reports._html import html_defaults
+
+        html_defaults(config, _report_dir(config))
 
 
 def _suite_requested(config: pytest.Config) -> bool:
@@ -110,9 +141,31 @@ def _suite_requested(config: pytest.Config) -> bool:
     return False
 
 
+def _selects_everything(config: pytest.Config) -> bool:
+    """True when the run will surely collect every endpoint test of every site.
+
+    Then probing starts now, while xdist workers start and collect (~1 s saved), instead of
+    after collection. Anything that may narrow or skip the run (-k, -m, --deselect, --lf,
+    --sw, --ignore, --collect-only, a node id) means: wait for the collection.
+    """
+    o = config.option
+    narrowing = (o.keyword, o.markexpr, o.deselect, getattr(o, "lf", False), getattr(o, "stepwise", False),
+                 o.ignore, o.ignore_glob, o.collectonly, getattr(o, "setuponly", False), getattr(o, "setupplan", False))
+    if any(narrowing):
+        return False
+    tests_file = _root_path(config, "relaycompat_catalogue").parent / "test_endpoints.py"
+    for arg in config.args:
+        if "::" in str(arg):
+            return False
+        path = (config.invocation_params.dir / str(arg)).resolve()
+        if not (path == tests_file or path in tests_file.parents):
+            return False
+    return True
+
+
 def _settings(config: pytest.Config, user_id_headers: tuple[str, ...]) -> Settings:
     option = config.option
-    report_dir = Path(option.report_dir).resolve() if option.report_dir else _root_path(config, "relaycompat_report_dir")
+    report_dir = _report_dir(config)
     return Settings(
         rootdir=str(config.rootpath),
         catalogue=str(_root_path(config, "relaycompat_catalogue")),
@@ -120,7 +173,7 @@ def _settings(config: pytest.Config, user_id_headers: tuple[str, ...]) -> Settin
         manifests_dir=str(_root_path(config, "relaycompat_manifests")),
         report_dir=str(report_dir),
         allow_mutating=option.allow_mutating,
-        retries=max(option.retries, 0),
+        retries=option.retries,
         max_in_flight=option.max_in_flight,
         accept_language=option.accept_language,
         report_lang=option.report_lang,
@@ -131,6 +184,9 @@ def _settings(config: pytest.Config, user_id_headers: tuple[str, ...]) -> Settin
 
 
 def _sites(config: pytest.Config, shard: tuple[int, int] | None) -> tuple[Site, ...]:
+    from ._sites import load_sites, site_files
+    from .emulator import profile_names
+
     given = config.option.sites
     locations = [config.invocation_params.dir / p for p in given] if given else [_root_path(config, "relaycompat_sites")]
     sites = load_sites(site_files(locations), profiles=profile_names())
@@ -145,6 +201,9 @@ def _sites(config: pytest.Config, shard: tuple[int, int] | None) -> tuple[Site, 
 
 
 def _start(config: pytest.Config) -> CompatSession:
+    from ._schemas import SchemaSet
+    from ._session import CompatSession
+
     catalogue = load_catalogue(_root_path(config, "relaycompat_catalogue"))
     settings = _settings(config, catalogue.user_id_headers)
     if settings.baseline and not Path(settings.baseline).is_file():

@@ -1,52 +1,50 @@
-"""A relay backend played from its profile: routing, auth, envelopes, pagination, bodies.
+"""A relay backend played from its profile: routing, auth, envelopes and bodies.
 
 Nothing here knows a backend by name. A profile (``profiles/<name>.yaml``, docs/emulator.md)
-says which routes exist and at which auth level, which user-id header and messages the auth
-middleware uses, how pages are numbered and shaped, and what each body looks like, as templates.
-This module plays that description the way gin and the upstream middlewares do (backends.md
-§2): trailing-slash redirects before any middleware, ``/api/user/<word>`` captured by the admin
-``:id`` route, NoRoute's ``Invalid URL`` body for unknown ``/api`` and ``/v1`` paths.
-
-Templates: a string ``"$a.b"`` is replaced by that value from the context (``user``, ``site``,
-``token``, ``log``, ``model``, ``group``, ``page`` …); ``"$$x"`` is the literal ``"$x"``;
-anything else is kept as written.
+says which routes exist and at which auth level, which user-id header and refusals the auth
+middleware uses, which headers each middleware layer adds, and what each body looks like, as
+templates (:mod:`._render`). This module plays that description the way gin and the upstream
+middlewares do (backends.md §2): trailing-slash redirects before any middleware,
+``/api/user/<word>`` captured by the admin ``:id`` route, NoRoute's ``Invalid URL`` body for
+unknown ``/api`` and ``/v1`` paths. Every ``gin.H`` (envelopes, refusals) is a Go map, so its
+keys leave sorted.
 """
 
 from __future__ import annotations
 
-import json
 import random
+import re
 import string
 import time
-from collections.abc import Callable
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from ._account import Account
+from ._paging import PageRefused
+from ._profiles import merge
+from ._render import Renderer, go_json, go_sorted, lookup
 from ._server import Request, Response
 
 JSON_TYPE = "application/json; charset=utf-8"
-
-
-def resolve(template: Any, context: dict[str, Any]) -> Any:
-    """Fill a body template from ``context`` (see the module docstring)."""
-    if isinstance(template, dict):
-        return {key: resolve(value, context) for key, value in template.items()}
-    if isinstance(template, list):
-        return [resolve(value, context) for value in template]
-    if isinstance(template, str) and template.startswith("$"):
-        if template.startswith("$$"):
-            return template[1:]
-        value: Any = context
-        for part in template[1:].split("."):
-            value = value[part] if isinstance(value, dict) else getattr(value, part)
-        return value
-    return template
+LEVELS = ("public", "try", "user", "admin", "relay")
+GO_INT = re.compile(r"[+-]?[0-9]+")  # what strconv.Atoi accepts
 
 
 def request_id() -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
+    """``X-Oneapi-Request-Id``: a timestamp and 8 random characters (backends.md §2.5)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
     return stamp + "".join(random.choices(string.ascii_letters + string.digits, k=8))
+
+
+def _language(header: str, tables: Mapping[str, Any], default: str) -> str:
+    """The message table ``Accept-Language`` picks (exact tag, then primary subtag), else ``default``."""
+    for part in header.split(","):
+        tag = part.split(";")[0].strip().lower()
+        for candidate in (tag, tag.split("-")[0]):
+            if candidate and candidate in tables:
+                return candidate
+    return default
 
 
 class BackendApp:
@@ -62,203 +60,179 @@ class BackendApp:
             "server_address": server_address,
         }
         self.routes: dict[str, dict[str, Any]] = profile["routes"]
-        self.auth = profile["auth"]
-        self._builders: dict[str, Callable[[Request, dict[str, Any]], Response]] = {
-            "template": self._template,
-            "collection": self._collection,
-            "generate_token": self._generate_token,
-        }
+        self.auth: dict[str, Any] = profile["auth"]
 
-    # ---- responses -------------------------------------------------------------------------
-    def _headers(self, extra: dict[str, str] | None = None) -> list[tuple[str, str]]:
-        headers = [("Content-Type", JSON_TYPE), ("X-Oneapi-Request-Id", request_id())]
-        headers += [(k, str(resolve(v, {"site": self.site}))) for k, v in (self.profile.get("headers") or {}).items()]
-        headers += list((extra or {}).items())
-        return headers
+    # ---- answers ---------------------------------------------------------------------------
+    def _template_headers(self, headers: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+        return [(k, str(lookup(v[1:], {"site": self.site}) if str(v).startswith("$") else v))
+                for k, v in (headers or {}).items()]
 
-    def json(self, status: int, payload: Any, extra_headers: dict[str, str] | None = None) -> Response:
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-        return Response(status, self._headers(extra_headers), body)
+    def _group_headers(self, path: str) -> list[tuple[str, str]]:
+        groups: Mapping[str, Any] = self.profile.get("group_headers") or {}
+        return [h for prefix, headers in groups.items() if path.startswith(prefix)
+                for h in self._template_headers(headers)]
 
-    def _message(self, key: str, request: Request, **fields: str) -> str:
-        messages = self.profile["messages"]
-        table = messages["zh"]
-        if messages.get("i18n") and not request.headers.get("accept-language", "").lower().startswith("zh"):
-            table = messages["en"]
-        return table[key].format(header=self.auth.get("user_header", ""), **fields)
+    def answer(self, status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> Response:
+        """A JSON answer through gin's engine middleware (request id, the profile's ``headers``)."""
+        merged: dict[str, tuple[str, str]] = {}  # gin's c.Header replaces: the last layer wins
+        for name, value in [("Content-Type", JSON_TYPE), ("X-Oneapi-Request-Id", request_id()),
+                            *self._template_headers(self.profile.get("headers")), *(headers or [])]:
+            merged[name.lower()] = (name, value)
+        return Response(status, list(merged.values()), go_json(payload))
 
-    def refusal(self, status: int, key: str, request: Request, code: str | None = None) -> Response:
-        payload: dict[str, Any] = {"success": False, "message": self._message(key, request)}
-        if code is not None:
-            payload = {"success": False, "code": code, "message": payload["message"]}
-        return self.json(status, payload)
+    def message(self, key: str, request: Request) -> str:
+        """Message ``key`` in the language the profile serves this request."""
+        messages: Mapping[str, Any] = self.profile["messages"]
+        tables = {k: v for k, v in messages.items() if isinstance(v, Mapping)}
+        language = messages.get("default", "zh")
+        if messages.get("negotiate"):
+            language = _language(request.headers.get("accept-language", ""), tables, language)
+        for table in (language, messages.get("default", "zh"), "zh"):
+            if key in tables.get(table, {}):
+                return str(tables[table][key]).format(header=self.auth.get("user_header", ""))
+        raise KeyError(f"profile {self.profile.get('name')!r} has no message {key!r}")
+
+    def refusal(self, failure: str, request: Request) -> Response:
+        """The auth middleware's answer for ``failure`` (``auth.refusals`` of the profile)."""
+        spec = self.auth["refusals"][failure]
+        payload: dict[str, Any] = {"success": False, "message": self.message(spec["message"], request)}
+        if spec.get("code"):
+            payload["code"] = spec["code"]
+        return self.answer(int(spec["status"]), go_sorted(payload), self._group_headers(request.path))
 
     def not_found(self, request: Request) -> Response:
-        message = f"Invalid URL ({request.method} {request.path})"
-        fields = {"message": message, "type": "invalid_request_error", "param": "", "code": ""}
+        """NoRoute → ``RelayNotFound``: 404 with the backend's own error object (backends.md §2.2)."""
+        fields = {"message": f"Invalid URL ({request.method} {request.path})", "type": "invalid_request_error",
+                  "param": "", "code": ""}
         error = {key: fields[key] for key in self.profile["not_found_keys"]}
-        return self.json(404, {"error": error}, self.profile.get("not_found_headers"))
+        return self.answer(404, {"error": error}, self._template_headers(self.profile.get("not_found_headers")))
 
-    def trailing_slash_redirect(self, request: Request) -> Response:
-        location = request.path + "/" + (("?" + request.target.split("?", 1)[1]) if "?" in request.target else "")
-        body = f'<a href="{location}">Moved Permanently</a>.\n\n'.encode()
+    @staticmethod
+    def trailing_slash_redirect(request: Request, path: str) -> Response:
+        """gin's RedirectTrailingSlash: 301 before any middleware, net/http's HTML body (§2.3)."""
+        query = request.target.split("?", 1)[1] if "?" in request.target else ""
+        location = path + ("?" + query if query else "")
+        href = location.replace("&", "&amp;")
+        body = f'<a href="{href}">Moved Permanently</a>.\n\n'.encode()
         return Response(301, [("Content-Type", "text/html; charset=utf-8"), ("Location", location)], body)
 
     # ---- auth ------------------------------------------------------------------------------
-    def authenticate(self, request: Request, level: str) -> Response | None:
-        """``None`` when the request may pass at ``level`` (user/admin), else the refusal."""
-        mode = self.auth["mode"]
+    def _credential(self, request: Request) -> str:
         credential = request.headers.get("authorization", "").strip()
-        if credential.lower().startswith("bearer "):
-            credential = credential[7:].strip()
-        rc22 = mode == "rc22"
+        return credential[7:].strip() if credential[:7].lower() == "bearer " else credential
+
+    def authenticate(self, request: Request, level: str) -> tuple[Response | None, list[tuple[str, str]]]:
+        """(refusal or ``None``, headers a successful auth adds) for ``level`` user/admin/try."""
+        credential = self._credential(request)
+        valid = bool(credential) and credential == self.account.access_token
+        success = self._template_headers(self.auth.get("success_headers"))
+        if level == "try":  # TryUserAuth: a credential it honours identifies; anything else is anonymous
+            return None, success if valid and self.auth.get("try_reads_token") else []
         if not credential:
-            return self.refusal(401, "not_logged_in", request, "AUTH_UNAUTHORIZED" if rc22 else None)
-        if credential != self.account.access_token:
-            return self.refusal(401 if rc22 else 200, "invalid_token", request, "AUTH_UNAUTHORIZED" if rc22 else None)
+            return self.refusal("no_credential", request), []
+        if not valid:
+            return self.refusal("bad_credential", request), []
         header = self.auth.get("user_header")
         if header:
             value = request.headers.get(header.lower())
-            if value is None:
-                return self.refusal(401, "header_missing", request)
-            if not value.strip().lstrip("-").isdigit():
-                return self.refusal(401, "header_format", request)
+            if value is None or value == "":
+                return self.refusal("header_missing", request), []
+            if not GO_INT.fullmatch(value):
+                return self.refusal("header_format", request), []
             if int(value) != self.account.user_id:
-                return self.refusal(401, "header_mismatch", request)
+                return self.refusal("header_mismatch", request), []
         if level == "admin" and self.account.role < 10:
-            return self.refusal(403 if rc22 else 200, "insufficient", request, "AUTH_INSUFFICIENT_PRIVILEGE" if rc22 else None)
-        return None
+            return self.refusal("insufficient", request), []
+        return None, success
 
-    # ---- routing ---------------------------------------------------------------------------
-    async def __call__(self, request: Request) -> Response:
-        path = request.path
-        route = self.routes.get(path)
-        if request.method != "GET":
-            return self.not_found(request)
-        if route is None:
-            if path + "/" in self.routes and path not in self.profile.get("no_trailing_slash_redirect", []):
-                return self.trailing_slash_redirect(request)
-            segments = path.strip("/").split("/")
-            if len(segments) == 3 and segments[:2] == ["api", "user"]:
-                return self._admin_get_user(request, segments[2])
-            return self.not_found(request)
-        level = route.get("auth", "public")
-        if level == "relay":
-            return self._relay_auth(request) or self._build(request, route)
-        if level in ("user", "admin"):
-            refused = self.authenticate(request, level)
-            if refused is not None:
-                return refused
-        return self._build(request, route)
-
-    def _admin_get_user(self, request: Request, segment: str) -> Response:
-        """``GET /api/user/:id`` (GetUser), which swallows every unregistered single segment."""
-        refused = self.authenticate(request, "admin")
-        if refused is not None:
-            return refused
-        message = f'strconv.Atoi: parsing "{segment}": invalid syntax'
-        return self.json(200, {"success": False, "message": message})
-
-    def _relay_auth(self, request: Request) -> Response | None:
+    def _relay_refusal(self, request: Request) -> Response | None:
+        """Relay ``TokenAuth``: an OpenAI-style error unless the ``sk-`` key is valid (§2.5)."""
         key = request.headers.get("authorization", "")
         if key and self.account.key_is_valid(key):
             return None
         relay = self.profile["relay_error"]
-        message = self._message("relay_invalid_key", request)
+        missing = not self._credential(request).removeprefix("sk-")
+        message = self.message("relay_missing_key" if missing else "relay_invalid_key", request)
         if relay.get("request_id_suffix"):
             message += f" (request id: {request_id()})"
         fields = {"message": message, "type": relay["type"], "code": "", "param": ""}
-        return self.json(401, {"error": {key: fields[key] for key in relay["keys"]}})
+        error = go_sorted({key: fields[key] for key in relay["keys"]})
+        return self.answer(int(relay.get("status", 401)), {"error": error})
 
-    def _build(self, request: Request, route: dict[str, Any]) -> Response:
-        return self._builders[route.get("body", "template")](request, route)
+    # ---- routing ---------------------------------------------------------------------------
+    def _route_for(self, request: Request) -> dict[str, Any] | None:
+        route = self.routes.get(request.path)
+        if route is None:
+            return None
+        for variant in route.get("variants") or []:
+            if all(request.arg(name) == str(value) for name, value in variant["query"].items()):
+                merged: dict[str, Any] = merge(route, {k: v for k, v in variant.items() if k != "query"})
+                return merged
+        return route
+
+    async def __call__(self, request: Request) -> Response:
+        path = request.path
+        if request.method != "GET":  # the probed routes are all GET; gin answers others with NoRoute
+            return self.not_found(request)
+        route = self._route_for(request)
+        if route is None:
+            return self._unrouted(request)
+        level = route.get("auth", "public")
+        if level not in LEVELS:
+            raise ValueError(f"route {path}: unknown auth level {level!r}")
+        headers = self._group_headers(path)
+        if level == "relay":
+            refused = self._relay_refusal(request)
+            if refused is not None:
+                return refused
+        elif level != "public":
+            refused, auth_headers = self.authenticate(request, level)
+            if refused is not None:
+                return refused
+            headers += auth_headers
+        headers += self._template_headers(route.get("headers"))
+        return self._build(request, route, headers)
+
+    def _unrouted(self, request: Request) -> Response:
+        """No registered route: gin's trailing-slash redirect, the ``:id`` capture, else NoRoute."""
+        path = request.path
+        other = path[:-1] if path.endswith("/") else path + "/"
+        if other in self.routes and path not in (self.profile.get("no_trailing_slash_redirect") or []):
+            return self.trailing_slash_redirect(request, other)
+        prefix = self.profile.get("id_route")
+        if prefix and path.startswith(prefix) and "/" not in path[len(prefix):] and path != prefix:
+            return self._admin_get_user(request, path[len(prefix):])
+        return self.not_found(request)
+
+    def _admin_get_user(self, request: Request, segment: str) -> Response:
+        """``GET /api/user/:id`` (GetUser), which swallows every unregistered single segment (§2.4)."""
+        refused, headers = self.authenticate(request, "admin")
+        if refused is not None:
+            return refused
+        payload = {"success": False, "message": f'strconv.Atoi: parsing "{segment}": invalid syntax'}
+        return self.answer(200, go_sorted(payload), self._group_headers(request.path) + headers)
 
     # ---- bodies ----------------------------------------------------------------------------
-    def _context(self, **extra: Any) -> dict[str, Any]:
+    def _renderer(self, request: Request) -> Renderer:
         account = self.account
-        stats = {
-            "quota": sum(log["quota"] for log in account.logs),
-            "rpm": 0,
-            "tpm": 0,
-        }
-        return {"user": account, "site": self.site, "stats": stats, "now": int(time.time()), **extra}
+        stats = {"quota": sum(log["quota"] for log in account.logs), "rpm": 0, "tpm": 0}
+        context = {"user": account, "site": self.site, "stats": stats, "now": int(time.time())}
+        return Renderer(context, account.rows, self.profile.get("pages") or {}, request.arg)
 
-    def envelope(self, route: dict[str, Any], data: Any, context: dict[str, Any]) -> Any:
-        shape = route.get("envelope", "standard")
-        if shape == "raw":
-            return data
-        payload: dict[str, Any] = {"success": True, "message": ""} if shape == "standard" else {"success": True}
-        payload["data"] = data
-        payload.update(resolve(route.get("extra") or {}, context))
-        return payload
-
-    def _template(self, request: Request, route: dict[str, Any]) -> Response:
-        context = self._context()
-        return self.json(200, self.envelope(route, resolve(route.get("data"), context), context))
-
-    def _items(self, route: dict[str, Any]) -> list[dict[str, Any]]:
-        account = self.account
-        source = route["collection"]
-        if source == "tokens":
-            return [{"token": t} for t in account.tokens]
-        if source == "logs":
-            return [{"log": log} for log in account.logs]
-        if source == "models":
-            return [
-                {"model": {"name": n, "owner": o, "channel": c, "ratio": r, "completion_ratio": cr,
-                           "input": round(r * 2, 6), "output": round(r * 2 * cr, 6)}}
-                for n, o, c, r, cr in account.models
-            ]
-        if source == "groups":
-            return [{"group": {"name": g, "ratio": r, "desc": d}} for g, (r, d) in account.groups.items()]
-        if source == "channels":
-            seen: dict[int, dict[str, Any]] = {}
-            for n, o, c, _, _ in account.models:
-                seen.setdefault(c, {"id": c, "owner": o, "models": []})["models"].append(n)
-            return [{"channel": ch} for ch in seen.values()]
-        raise KeyError(f"unknown collection {source!r}")
-
-    def _collection(self, request: Request, route: dict[str, Any]) -> Response:
-        rows = self._items(route)
-        context = self._context()
-        paging = route.get("page")
-        if paging:
-            page = self._page(request, paging, len(rows))
-            if isinstance(page, Response):
-                return page
-            start, size, shown = page
-            rows = rows[start:start + size]
-        items = [resolve(route["item"], {**context, **row}) for row in rows]
-        key = route.get("key")
-        data: Any = {str(resolve(key, {**context, **row})): item for row, item in zip(rows, items)} if key else items
-        if paging:
-            data = resolve(paging["shape"], {**context, "items": data, "page": shown, "size": size, "total": len(self._items(route))})
-        return self.json(200, self.envelope(route, data, context))
-
-    def _page(self, request: Request, paging: dict[str, Any], total: int) -> tuple[int, int, int] | Response:
-        """(first row, page size, page number to show) as the backend computes them."""
-        base = paging["base"]
-        try:
-            number = int(request.arg(paging["param"]) or base)
-        except ValueError:
-            number = base
-        number = max(number, base)
-        size = paging.get("fixed_size")
-        if size is None:
-            given = next((request.arg(p) for p in paging["size_params"] if request.arg(p) not in (None, "")), None)
+    def _build(self, request: Request, route: dict[str, Any], headers: list[tuple[str, str]]) -> Response:
+        render = self._renderer(request)
+        if route.get("body") == "generate_token":  # GET /api/user/token: rotates the PAT (§2.6)
+            data: Any = self.account.rotate_access_token()
+        else:
             try:
-                size = int(given) if given is not None else paging["missing_size"]
-            except ValueError:
-                size = paging["missing_size"]
-            if size > paging.get("max_size", 100):
-                if paging.get("too_large") == "error":
-                    return self.json(200, {"success": False, "message": "size 参数不能超过 100"})
-                size = paging.get("max_size", 100)
-            if size <= 0 and paging.get("nonpositive_size") == "default":
-                size = paging["default_size"]
-            size = max(size, 0)
-        return (number - base) * size, size, number
-
-    def _generate_token(self, request: Request, route: dict[str, Any]) -> Response:
-        token = self.account.rotate_access_token()
-        return self.json(200, {"success": True, "message": "", "data": token})
+                data = render(route.get("data"))
+            except PageRefused as refused:
+                payload = {"success": False, "message": self.message(refused.message, request)}
+                return self.answer(200, go_sorted(payload), headers)
+        if route.get("map") and isinstance(data, dict):
+            data = go_sorted(data)
+        envelope = route.get("envelope", {"success": True, "message": ""})
+        if envelope == "raw":
+            return self.answer(200, data, headers)
+        payload = {**render(envelope), "data": data}
+        return self.answer(200, go_sorted(payload), headers)

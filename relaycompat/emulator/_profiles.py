@@ -1,9 +1,10 @@
 """The catalogue of emulator profiles: ``profiles/*.yaml``, each a backend or a failure mode.
 
 A profile may start with ``extends: <other profile>``; it is then that profile deep-merged with
-what it says itself (mappings merge key by key, anything else replaces, the value
-``__delete__`` removes a key),
-so a backend version says only what differs from the one it extends.
+what it says itself: mappings merge key by key, anything else replaces, the value
+``__delete__`` removes a key, and a mapping holding ``__replace__: true`` replaces the inherited
+one whole (for a Go struct whose fields an upstream version reordered or dropped). So a backend
+version says only what differs from the one it extends.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from typing import Any
 import yaml
 
 DELETE = "__delete__"
+REPLACE = "__replace__"
 REQUIRED = ("description", "family", "auth", "messages", "routes", "not_found_keys", "relay_error")
 
 
 def merge(base: Any, override: Any) -> Any:
     """Deep-merge ``override`` into ``base`` (see the module docstring)."""
+    if isinstance(override, dict) and override.get(REPLACE):
+        return _strip({key: value for key, value in override.items() if key != REPLACE})
     if not isinstance(base, dict) or not isinstance(override, dict):
-        return override
+        return _strip(override)
     merged = dict(base)
     for key, value in override.items():
         if value == DELETE:
@@ -29,6 +33,15 @@ def merge(base: Any, override: Any) -> Any:
         else:
             merged[key] = merge(base.get(key), value)
     return merged
+
+
+def _strip(value: Any) -> Any:
+    """``value`` without ``__replace__`` markers (a new key has nothing to replace)."""
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k != REPLACE}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
 
 
 @cache
@@ -49,7 +62,7 @@ def load_profile(name: str) -> dict[str, Any]:
         raise KeyError(f"no emulator profile {name!r} (known: {', '.join(sorted(raw))})")
     document = dict(raw[name])
     parent = document.pop("extends", None)
-    profile = merge(load_profile(parent), document) if parent else document
+    profile: dict[str, Any] = merge(load_profile(parent), document) if parent else _strip(document)
     missing = [key for key in REQUIRED if key not in profile]
     if missing:
         raise ValueError(f"emulator profile {name!r} lacks {', '.join(missing)}")

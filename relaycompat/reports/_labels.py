@@ -1,0 +1,50 @@
+"""The words and symbols of the reports, per language, from ``data/labels.yaml``."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+
+
+@cache
+def _document() -> dict[str, Any]:
+    text = resources.files("relaycompat.reports").joinpath("data/labels.yaml").read_text("utf-8")
+    document: dict[str, Any] = yaml.safe_load(text)
+    return document
+
+
+class Labels:
+    """Labels of one language: ``labels("title")``, ``labels("retries", n=2)``, ``labels.verdict("ok")``."""
+
+    def __init__(self, lang: str = DEFAULT_LANGUAGE) -> None:
+        if lang not in LANGUAGES:
+            raise ValueError(f"report language {lang!r}: expected one of {', '.join(LANGUAGES)}")
+        self.lang = lang
+        self._table: dict[str, Any] = _document()[lang]
+        self.symbols: dict[str, str] = dict(_document()["symbols"])
+
+    def __call__(self, key: str, **fields: Any) -> str:
+        text = str(self._table[key])
+        return text.format(**fields) if fields else text
+
+    def verdict(self, verdict: str | None) -> str:
+        return str(self._table["verdicts"].get(verdict, verdict or "—"))
+
+    def outcome(self, outcome: str | None) -> str:
+        return str(self._table["outcomes"].get(outcome, outcome or "—"))
+
+    def state(self, state: str) -> str:
+        return str(self._table["states"][state])
+
+    def symbol(self, state: str) -> str:
+        return self.symbols[state]
+
+
+def labels_for(lang: str | None) -> Labels:
+    return Labels(lang or DEFAULT_LANGUAGE)

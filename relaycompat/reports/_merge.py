@@ -1,0 +1,95 @@
+"""Merge the results.json of several shards (``--shard K/N``) into the results of one run.
+
+Shard K of N holds sites K-1, K-1+N, K-1+2N, … of the site list, in order; interleaving the
+shards back by K restores the single run's site order, so the merged reports are those of a
+single run on the same data (apart from the generation time, the latest of the shards').
+Results without shard information are concatenated in the order given.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+from .._results import FORMAT_VERSION
+
+
+class MergeError(ValueError):
+    """The documents cannot be merged; the message says which and why."""
+
+
+def _shard(document: dict[str, Any]) -> tuple[int, int] | None:
+    shard = (document.get("run") or {}).get("shard")
+    return (int(shard[0]), int(shard[1])) if shard else None
+
+
+def _ordered_sites(documents: Sequence[dict[str, Any]], names: Sequence[str]) -> list[dict[str, Any]]:
+    shards = [_shard(d) for d in documents]
+    if all(shards) and len({s[1] for s in shards if s}) == 1:
+        positioned = []
+        for document, shard in zip(documents, shards, strict=True):
+            assert shard is not None
+            k, n = shard
+            positioned += [((k - 1) + i * n, site) for i, site in enumerate(document.get("sites", []))]
+        return [site for _, site in sorted(positioned, key=lambda item: item[0])]
+    return [site for document in documents for site in document.get("sites", [])]
+
+
+def _check_shards(documents: Sequence[dict[str, Any]], names: Sequence[str]) -> None:
+    seen: dict[tuple[int, int], str] = {}
+    for document, name in zip(documents, names, strict=True):
+        shard = _shard(document)
+        if shard is None:
+            continue
+        if shard in seen:
+            raise MergeError(f"{name} and {seen[shard]} are both shard {shard[0]}/{shard[1]}")
+        seen[shard] = name
+
+
+def merge_results(documents: Sequence[dict[str, Any]], names: Sequence[str] | None = None) -> dict[str, Any]:
+    """One results document from ``documents`` (``names`` label them in error messages)."""
+    if not documents:
+        raise MergeError("nothing to merge: give at least one results.json")
+    labels = list(names) if names is not None else [f"document #{i + 1}" for i in range(len(documents))]
+    first = documents[0]
+    for document, name in zip(documents, labels, strict=True):
+        if not isinstance(document, dict) or not isinstance(document.get("sites"), list):
+            raise MergeError(f"{name}: not a relaycompat results.json (no 'sites' list)")
+        if document.get("format") != FORMAT_VERSION:
+            raise MergeError(f"{name}: results format {document.get('format')!r}, expected {FORMAT_VERSION}")
+        if document.get("catalogue") != first.get("catalogue"):
+            raise MergeError(f"{name}: its endpoint catalogue differs from {labels[0]}'s; merge runs of the same suite")
+    _check_shards(documents, labels)
+    owner: dict[str, str] = {}
+    for document, name in zip(documents, labels, strict=True):
+        for site in document["sites"]:
+            if site["slug"] in owner:
+                raise MergeError(f"site {site['slug']!r} is in both {owner[site['slug']]} and {name}")
+            owner[site["slug"]] = name
+    sites = copy.deepcopy(_ordered_sites(documents, labels))
+    runs = [document.get("run") or {} for document in documents]
+    rotated = {slug for run in runs for slug in run.get("rotated_tokens") or []}
+    starts = [r["started_at"] for r in runs if r.get("started_at")]
+    seconds = [r["probe_seconds"] for r in runs if r.get("probe_seconds") is not None]
+    run = {
+        "started_at": min(starts) if starts else None,
+        "allow_mutating": any(r.get("allow_mutating") for r in runs),
+        "shard": None,
+        "report_lang": runs[0].get("report_lang", "zh"),
+        "probe_seconds": max(seconds) if seconds else None,
+        "rotated_tokens": [site["slug"] for site in sites if site["slug"] in rotated],
+        "merged_from": [
+            {"name": name, "generated_at": d.get("generated_at"), "shard": (d.get("run") or {}).get("shard"),
+             "sites": len(d["sites"])}
+            for d, name in zip(documents, labels, strict=True)
+        ],
+    }
+    return {
+        "format": FORMAT_VERSION,
+        "generated_at": max(str(d.get("generated_at") or "") for d in documents) or None,
+        "tool": copy.deepcopy(first.get("tool")),
+        "run": run,
+        "catalogue": copy.deepcopy(first.get("catalogue")),
+        "sites": sites,
+    }
