@@ -64,3 +64,9 @@ def parse_shard(text: str) -> tuple[int, int]:
     if not 1 <= k <= n:
         raise ConfigError(f"--shard {text!r}: K must be between 1 and N")
     return k, n
+
+
+def executes_tests(option: Any) -> bool:
+    """False for --collect-only, --setup-only and --setup-plan: such a run requests nothing
+    and leaves the last run's results and reports as they are."""
+    return not (option.collectonly or getattr(option, "setuponly", False) or getattr(option, "setupplan", False))

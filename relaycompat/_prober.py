@@ -49,6 +49,8 @@ class Probe:
     exchange: Exchange | None = None
     result: Classification | None = None
     retries: int = 0
+    #: The parsed body with secrets masked (computed once, after every probe of the site ran).
+    redacted: Any = None
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,7 @@ def _pretty_body(probe: Probe, redactor: Redactor, cap: int) -> tuple[str, bool]
     exchange = probe.exchange
     assert exchange is not None and probe.result is not None
     if probe.result.data is not None:
-        text = json.dumps(redactor.data(probe.result.data, endpoint_id=probe.endpoint.id), ensure_ascii=False, indent=2)
+        text = json.dumps(probe.redacted, ensure_ascii=False, indent=2)
     else:
         text = redactor.text(exchange.body.decode("utf-8", errors="replace"))
     truncated = len(text) > cap
@@ -255,14 +257,15 @@ def site_record(
     }
 
 
-def _check_schema(result: Classification, schemas: SchemaSet, family: str, endpoint_id: str,
-                  version: str | None, redactor: Redactor) -> None:
+def _check_schema(probe: Probe, schemas: SchemaSet, family: str, version: str | None, redactor: Redactor) -> None:
     """Validate an ``ok`` body; a failure of the validation itself must not cost the site its record.
 
     The redacted copy is validated (masking keeps every type), so no error ever quotes a secret.
     """
+    result = probe.result
+    assert result is not None
     try:
-        checked = schemas.validate(family, endpoint_id, redactor.data(result.data, endpoint_id=endpoint_id), version=version)
+        checked = schemas.validate(family, probe.endpoint.id, probe.redacted, version=version)
     except Exception as exc:  # a broken schema is our bug, not the site's
         result.schema = {"schema_id": None, "errors": [], "drift": [], "error_count": 0,
                          "problem": f"schema not checked: {type(exc).__name__}: {exc}"}
@@ -286,12 +289,24 @@ async def probe_site(
     detection = detect({p.endpoint.id: (p.exchange, p.result) for p in probes if p.result is not None})
     family = plan.site.backend or detection.family or DEFAULT_FAMILY
     version = detection.version if detection.family == family else None  # another family's numbering says nothing
-    for probe in probes:
+    for probe in probes:  # masked now: every secret the site handed out (a rotated token) is known
+        if probe.result is not None and probe.result.data is not None:
+            probe.redacted = redactor.data(probe.result.data, endpoint_id=probe.endpoint.id)
         if probe.result is not None and probe.result.verdict == v.OK:
-            _check_schema(probe.result, schemas, family, probe.endpoint.id, version, redactor)
+            _check_schema(probe, schemas, family, version, redactor)
     record = site_record(plan.site, probes, detection, redactor, settings)
     record["stats"] = {"max_in_flight": run.limit}
     return record
+
+
+def failed_record(site: Site, problem: str, redactor: Redactor) -> dict[str, Any]:
+    """The record of a site the prober could not finish; its tests fail with ``problem``."""
+    return {
+        "site": site.public(),
+        "backend": backend_record(site.backend, Detection(None, reason="the prober failed on this site")),
+        "probes": [],
+        "error": redactor.text(problem),
+    }
 
 
 async def probe_sites(
@@ -308,12 +323,7 @@ async def probe_sites(
         try:
             record = await probe_site(plan, settings, catalogue, schemas, redactor)
         except Exception as exc:  # a bug must not leave the site's tests waiting for ever
-            record = {
-                "site": plan.site.public(),
-                "backend": backend_record(plan.site.backend, Detection(None, reason="the prober failed on this site")),
-                "probes": [],
-                "error": redactor.text(f"the prober failed on this site: {type(exc).__name__}: {exc}"),
-            }
+            record = failed_record(plan.site, f"the prober failed on this site: {type(exc).__name__}: {exc}", redactor)
         on_site(plan.site.slug, record)
 
     await asyncio.gather(*(one(plan) for plan in plans))

@@ -19,11 +19,12 @@ from typing import Any
 import pytest
 
 from ._catalogue import Catalogue
-from ._config import Settings
-from ._prober import SitePlan, probe_sites
+from ._config import Settings, executes_tests
+from ._probe_process import ProbeProcess, process_count, split
+from ._prober import SitePlan, failed_record, probe_sites
+from ._schemas import SchemaSet
 from ._redact import Redactor
 from ._results import build_results, write_json
-from ._schemas import SchemaSet
 from ._sites import Site
 from ._state import SuiteState
 from ._suite import PROPERTY
@@ -38,19 +39,19 @@ _NODE_ID = re.compile(r"::(test_\w+)\[(.+)\]$")
 class CompatSession:
     """One run, seen from the process that owns the credentials."""
 
-    def __init__(self, config: pytest.Config, state: SuiteState, sites: tuple[Site, ...], schemas: SchemaSet) -> None:
+    def __init__(self, config: pytest.Config, state: SuiteState, sites: tuple[Site, ...]) -> None:
         self.config = config
         self.state = state
         self.settings: Settings = state.settings
         self.catalogue: Catalogue = state.catalogue
         self.sites = {site.slug: site for site in sites}
-        self.schemas = schemas
         self.redactor = Redactor(secret for site in sites for secret in site.secrets)
         self.outcomes: dict[tuple[str, str], dict[str, Any]] = {}
         self.records: dict[str, dict[str, Any]] = {}
         self.fleet: FleetProcess | None = None
         self.fleet_stats: dict[str, Any] = {}
         self._thread: threading.Thread | None = None
+        self._children: list[ProbeProcess] = []
         self._lock = threading.Lock()
         self.started_at = time.time()
         self.probe_seconds: float | None = None
@@ -92,25 +93,43 @@ class CompatSession:
         return plans
 
     def _probe(self, selected: dict[str, set[str]]) -> None:
+        """Probe in one child process per core (docs/performance.md), then gather the records."""
         started = time.perf_counter()
+        store = self.state.store
         try:
             plans = self._plans(selected)
-            asyncio.run(probe_sites(plans, self.settings, self.catalogue, self.schemas, self.redactor, self._store_site))
+            processes = process_count(plans)
+            if processes == 0:
+                schemas = SchemaSet.load(Path(self.settings.schemas_dir), check=False)
+                asyncio.run(probe_sites(plans, self.settings, self.catalogue, schemas, self.redactor, store.write_site))
+            self._children = [ProbeProcess(share, self.settings, store.root) for share in split(plans, processes)] if processes else []
+            for child in self._children:
+                problem = child.wait()
+                for plan in child.plans:
+                    if not store.has_site(plan.site.slug):
+                        store.write_site(plan.site.slug, failed_record(plan.site, problem or "the probe process wrote no record", self.redactor))
+            for plan in plans:
+                self.record(plan.site.slug)
         except BaseException as exc:  # tell the waiting tests instead of leaving them hanging
-            self.state.store.fail(self.redactor.text(f"the prober stopped: {type(exc).__name__}: {exc}"))
+            store.fail(self.redactor.text(f"the prober stopped: {type(exc).__name__}: {exc}"))
             raise
         finally:
             self.probe_seconds = time.perf_counter() - started
 
-    def _store_site(self, slug: str, record: dict[str, Any]) -> None:
-        record["site"]["url"] = self.sites[slug].url
-        self.records[slug] = record
-        self.state.store.write_site(slug, record)
+    def record(self, slug: str) -> dict[str, Any] | None:
+        """The full stored record of a probed site (``None`` until the prober has written it)."""
+        if slug not in self.records:
+            try:
+                self.records[slug] = self.state.store.read_full(slug)
+            except FileNotFoundError:
+                return None
+        return self.records[slug]
 
     # ---- hooks ----------------------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.start_probing(self.selection_from_ids(item.nodeid for item in session.items))
+        if executes_tests(self.config.option):
+            self.start_probing(self.selection_from_ids(item.nodeid for item in session.items))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties).get(PROPERTY)
@@ -146,6 +165,8 @@ class CompatSession:
                       baseline=self.settings.baseline, redactor=self.redactor)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        for child in self._children:  # an interrupted run must not leave probers behind
+            child.kill()
         if self.fleet is not None:
             self.fleet.stop()
 
@@ -189,7 +210,8 @@ class XdistHooks:
         node.workerinput["relaycompat"] = self.session.state.to_workerinput()
 
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        self.session.start_probing(self.session.selection_from_ids(ids))
+        if executes_tests(self.session.config.option):
+            self.session.start_probing(self.session.selection_from_ids(ids))
 
 
 def _outcome_of(report: pytest.TestReport) -> str | None:

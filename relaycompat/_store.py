@@ -1,9 +1,11 @@
 """The run directory: where the prober leaves each site's results for the tests to read.
 
-The prober (in the controller, or the only process without xdist) writes one JSON file per site
-as soon as the site is done; tests in any process wait for the file of their site. Writes are
-atomic (write, then rename), so a reader never sees half a file. Everything stored here has
-already been redacted.
+The prober writes two JSON files per site as soon as the site is done: ``full/<slug>.json``
+(everything, evidence included: for results.json and the reports, read by the controller) and
+``sites/<slug>.json`` (verdicts without request and response: all a test needs, so a worker
+holding every site of a large fleet stays small). Tests in any process wait for their site's
+file. Writes are atomic (write, then rename), so a reader never sees half a file. Everything
+stored here has already been redacted.
 """
 
 from __future__ import annotations
@@ -29,22 +31,35 @@ class RunStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._sites = self.root / "sites"
+        self._full = self.root / "full"
         self._cache: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def create(cls) -> RunStore:
         store = cls(Path(tempfile.mkdtemp(prefix="relaycompat-run-")))
         store._sites.mkdir()
+        store._full.mkdir()
         return store
 
     def _path(self, slug: str) -> Path:
         return self._sites / f"{slug}.json"
 
-    def write_site(self, slug: str, record: dict[str, Any]) -> None:
-        target = self._path(slug)
+    @staticmethod
+    def _write(target: Path, document: dict[str, Any]) -> None:
         partial = target.with_suffix(".part")
-        partial.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        partial.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
         os.replace(partial, target)
+
+    def write_site(self, slug: str, record: dict[str, Any]) -> None:
+        """Store a site's record: the full one first, so a test never outruns its evidence."""
+        self._write(self._full / f"{slug}.json", record)
+        light = {**record, "probes": [{k: v for k, v in p.items() if k not in ("request", "response")}
+                                      for p in record.get("probes", [])]}
+        self._write(self._path(slug), light)
+
+    def read_full(self, slug: str) -> dict[str, Any]:
+        """The full record of a site that is done (controller side; not cached here)."""
+        return json.loads((self._full / f"{slug}.json").read_text(encoding="utf-8"))
 
     def fail(self, message: str) -> None:
         (self.root / _FAILED).write_text(message, encoding="utf-8")

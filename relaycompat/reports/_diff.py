@@ -58,7 +58,7 @@ class Changes:
         return not any(getattr(self, kind) for kind in self.PROBE_KINDS + self.SITE_KINDS)
 
 
-def backend_text(site: dict[str, Any]) -> str:
+def backend_version(site: dict[str, Any]) -> str:
     """``family version`` as detected, ``unknown`` when not."""
     backend = site.get("backend") or {}
     family = detected_backend(site) or "unknown"
@@ -85,7 +85,7 @@ def diff_results(results: dict[str, Any], baseline: dict[str, Any] | None) -> Ch
             changes.became_unreachable.append(SiteChange(name, slug, old, site))
         elif came_back:
             changes.back_online.append(SiteChange(name, slug, old, site))
-        if detected_backend(old) and detected_backend(site) and backend_text(old) != backend_text(site):
+        if detected_backend(old) and detected_backend(site) and backend_version(old) != backend_version(site):
             changes.backend_changed.append(SiteChange(name, slug, old, site))
         old_probes = {p["endpoint"]: p for p in old.get("probes", [])}
         for probe in site.get("probes", []):

@@ -17,7 +17,17 @@ from ._states import probe_state
 #: Characters of a body shown for tests that failed, and for the others.
 BODY_CHARS_FAILED = 8000
 BODY_CHARS_OTHER = 2000
+#: Body characters the whole report may carry. Past ~750 tests the per-test cuts shrink (to a
+#: floor), so a 500-site report stays a size a browser opens and the controller can build.
+BODY_BUDGET = 12_000_000
+BODY_FLOOR = 300
 SCHEMA_ERRORS = 20
+
+
+def body_limits(planned_tests: int) -> tuple[int, int]:
+    """(characters for a failed test's body, for any other test's) in a report of that many tests."""
+    share = BODY_BUDGET // max(planned_tests, 1)
+    return min(BODY_CHARS_FAILED, max(BODY_FLOOR * 4, share * 2)), min(BODY_CHARS_OTHER, max(BODY_FLOOR, share // 2))
 
 
 def _headers_table(headers: dict[str, Any] | None) -> str:
@@ -59,7 +69,8 @@ def _schema(schema: dict[str, Any] | None, labels: Labels) -> str:
     return f'<div class="rc-schema"><b>{h(labels("schema_errors", n=total))}</b><ul>{items}</ul></div>'
 
 
-def evidence_html(probe: dict[str, Any] | None, labels: Labels, *, failed: bool) -> str:
+def evidence_html(probe: dict[str, Any] | None, labels: Labels, *, failed: bool,
+                  limits: tuple[int, int] = (BODY_CHARS_FAILED, BODY_CHARS_OTHER)) -> str:
     """The evidence block of one probe (``None``: no record, which the block says)."""
     if probe is None:
         return f'<div class="rc-evidence"><p class="rc-note">{h(labels("no_evidence"))}</p></div>'
@@ -90,7 +101,7 @@ def evidence_html(probe: dict[str, Any] | None, labels: Labels, *, failed: bool)
     if response:
         headers = response.get("headers") or {}
         parts.append(_details(f"{h(labels('response_headers'))} ({len(headers)})", _headers_table(headers)))
-        parts.append(_body(response, labels, BODY_CHARS_FAILED if failed else BODY_CHARS_OTHER))
+        parts.append(_body(response, labels, limits[0] if failed else limits[1]))
     parts.append(_schema(probe.get("schema"), labels))
     parts.append("</div>")
     return "".join(parts)

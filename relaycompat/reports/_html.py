@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from pytest_html import extras
 
+from .._config import executes_tests
 from .._suite import PROPERTY
 from .._verdicts import VERDICTS
 from ._describe import latency_text, status_text
 from ._diff import changes_since
 from ._escape import h
-from ._evidence import evidence_html
+from ._evidence import body_limits, evidence_html
 from ._labels import Labels
 from ._states import probe_state
 from ._summary_html import summary_html
@@ -53,11 +54,15 @@ def _sort_key(text: str) -> str:
 
 
 def html_defaults(config: pytest.Config, report_dir: Path) -> None:
-    """Unless the user chose ``--html``: a self-contained ``<report_dir>/report.html``; add our CSS."""
+    """Unless the user chose ``--html``: a self-contained ``<report_dir>/report.html``; add our CSS.
+
+    Not when no test executes (``--collect-only`` …): nothing is probed then, and the last run's
+    reports stay as they are.
+    """
     option = config.option
     if not hasattr(option, "htmlpath"):
         return
-    if not option.htmlpath:
+    if not option.htmlpath and executes_tests(option):
         option.htmlpath = str(report_dir / "report.html")
         option.self_contained_html = True
     css = str(Path(__file__).with_name("data") / "report.css")
@@ -71,6 +76,7 @@ class HtmlReport:
     def __init__(self, session: CompatSession) -> None:
         self.session = session
         self.labels = Labels(session.settings.report_lang)
+        self.body_limits = body_limits(len(session.state.sites) * len(session.catalogue))
 
     # ---- lookups ----------------------------------------------------------------------------
     def _lookup(self, report: pytest.TestReport) -> tuple[dict[str, Any] | None, dict[str, Any] | None, bool]:
@@ -78,7 +84,7 @@ class HtmlReport:
         props: Any = dict(report.user_properties).get(PROPERTY)
         if not props:
             return None, None, False
-        record = self.session.records.get(props["site"])
+        record = self.session.record(props["site"])
         if record is None:
             return None, None, True
         probe = next((p for p in record.get("probes", []) if p.get("id") == props["endpoint"]), None)
@@ -136,7 +142,7 @@ class HtmlReport:
         record, probe, is_suite_test = self._lookup(report)
         if not is_suite_test:
             return
-        fragment = self.session.redactor.text(evidence_html(probe, self.labels, failed=report.failed))
+        fragment = self.session.redactor.text(evidence_html(probe, self.labels, failed=report.failed, limits=self.body_limits))
         report.extras = [*getattr(report, "extras", []), extras.html(fragment)]  # type: ignore[attr-defined]
 
     @pytest.hookimpl(wrapper=True)

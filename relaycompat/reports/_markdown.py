@@ -27,8 +27,7 @@ from ._describe import (
     state_counts_text,
     status_text,
 )
-from ._diff import Changes, ProbeChange, SiteChange
-from ._diff import backend_text as diff_backend_text
+from ._diff import Changes, ProbeChange, SiteChange, backend_version
 from ._escape import md_code, md_fence, md_text, md_url
 from ._figures import backend_figures, outcome_totals, site_state_counts, verdict_totals
 from ._labels import Labels
@@ -106,7 +105,7 @@ def _site_summary(site: dict[str, Any] | None, labels: Labels, *, backend: bool 
     if site is None:
         return "—"
     text = state_counts_text(site_state_counts(site), labels)
-    return f"{md_text(diff_backend_text(site))}{SEPARATOR}{text}" if backend else text
+    return f"{md_text(backend_version(site))}{SEPARATOR}{text}" if backend else text
 
 
 def changes_section(changes: Changes, labels: Labels, *, links: bool) -> str:

@@ -11,7 +11,7 @@ from importlib import resources
 from typing import Any
 
 from ._describe import BACKEND_COLUMNS, SEPARATOR, percent, state_counts_text
-from ._diff import Changes, ProbeChange, SiteChange, backend_text
+from ._diff import Changes, ProbeChange, SiteChange, backend_version
 from ._escape import h
 from ._figures import backend_figures, outcome_totals, site_state_counts, verdict_totals
 from ._labels import Labels
@@ -59,7 +59,7 @@ def _describe_site(site: dict[str, Any] | None, labels: Labels, with_backend: bo
     if site is None:
         return "—"
     counts = state_counts_text(site_state_counts(site), labels)
-    return h(f"{backend_text(site)}{SEPARATOR}{counts}" if with_backend else counts)
+    return h(f"{backend_version(site)}{SEPARATOR}{counts}" if with_backend else counts)
 
 
 def changes_html(changes: Changes, labels: Labels) -> str:

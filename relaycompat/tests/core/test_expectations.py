@@ -50,6 +50,16 @@ def test_family_of_prefers_declared_then_detected_then_new_api() -> None:
     assert family_of({"backend": {"declared": None, "detected": "unknown"}}) == "new-api"
 
 
+def test_shipped_reasons_are_whole(catalogue) -> None:
+    # an unquoted " #" in YAML starts a comment and silently cuts a reason short
+    import yaml
+
+    for path in sorted((REPO_ROOT / "manifests").glob("*.yaml")):
+        for test, entry in (yaml.safe_load(path.read_text(encoding="utf-8")).get("tests") or {}).items():
+            reason = entry.get("reason", "")
+            assert reason.count("(") == reason.count(")"), f"{path.name}: {test}: {reason!r}"
+
+
 def test_shipped_manifests_load_with_inheritance(catalogue) -> None:
     manifests = Manifests.load(REPO_ROOT / "manifests", catalogue)
     assert set(manifests.families) == {"new-api", "veloera", "one-api", "one-hub", "done-hub", "rix-api", "voapi"}

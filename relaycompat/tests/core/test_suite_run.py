@@ -101,3 +101,23 @@ def test_configuration_mistakes_stop_the_run_at_start_up(run_suite, sites: str, 
     assert len(errors) == 1 and message in errors[0], run.stderr
     assert "Traceback" not in run.stderr + run.stdout
     assert not (run.report_dir / "results.json").exists()
+
+
+@pytest.mark.parametrize("flag", ["--collect-only", "--setup-plan"])
+def test_runs_that_execute_no_test_request_nothing(run_suite, flag: str) -> None:
+    run = run_suite(TWO_SITES, flag, "-n", "2")
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert not run.report_dir.exists() or not list(run.report_dir.iterdir())
+
+
+def test_a_declared_absence_that_answers_ok_is_xpass_and_other_failures_still_fail(run_suite) -> None:
+    sites = """
+sites:
+  - {name: Gained pricing, id: gained, emulate: new-api-legacy, backend: one-api}
+  - {name: Broken, id: broken, emulate: origin-down, backend: one-api}
+"""
+    run = run_suite(sites, "-k", "api_pricing", "-rxXf", env={"COLUMNS": "300"})
+    assert run.probe("gained", "/api/pricing")["outcome"] == "xpassed"
+    assert run.probe("broken", "/api/pricing")["outcome"] == "failed"
+    assert "XPASS tests/test_endpoints.py::test_api_pricing[gained]" in run.stdout
+    assert "FAILED tests/test_endpoints.py::test_api_pricing[broken] - Failed: server_error" in run.stdout

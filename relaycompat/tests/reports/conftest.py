@@ -21,6 +21,12 @@ from ._hostile import run_hostile_suite
 T = TypeVar("T")
 
 
+@pytest.fixture(autouse=True)
+def _no_step_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The project's own CI must not get these tests' reports in its job summary."""
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
 @pytest.fixture(scope="session")
 def catalogue() -> Catalogue:
     return load_catalogue(REPO_ROOT / "tests" / "endpoints.yaml")
