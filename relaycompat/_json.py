@@ -8,6 +8,7 @@ body that relies on any of these is not the JSON the endpoint promises.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 MAX_DEPTH = 200
@@ -30,10 +31,10 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _depth_exceeds(text: str, limit: int) -> bool:
-    depth = 0
+def structure(text: str) -> Iterator[tuple[int, str]]:
+    """``(index, char)`` of every bracket and comma of ``text`` that is outside a string literal."""
     in_string = escaped = False
-    for char in text:
+    for index, char in enumerate(text):
         if in_string:
             if escaped:
                 escaped = False
@@ -43,7 +44,14 @@ def _depth_exceeds(text: str, limit: int) -> bool:
                 in_string = False
         elif char == '"':
             in_string = True
-        elif char in "[{":
+        elif char in "[]{},":
+            yield index, char
+
+
+def _depth_exceeds(text: str, limit: int) -> bool:
+    depth = 0
+    for _, char in structure(text):
+        if char in "[{":
             depth += 1
             if depth > limit:
                 return True

@@ -9,11 +9,13 @@ prober stores has been through it, and every report writer passes its final text
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -100,6 +102,31 @@ class Redactor:
         if start and match.string[start - 1].isalnum():
             return match.group(0)
         return self.mask
+
+    def scrub_file(self, path: Path, *, chunk: int = 4 << 20) -> None:
+        """Mask secrets in a written file without holding it whole: blocks cut where no secret
+        can continue (a newline or ``<``), rewritten in place only if anything was masked."""
+        changed = False
+        partial = path.with_name(path.name + ".part")
+        with path.open(encoding="utf-8") as source, partial.open("w", encoding="utf-8") as target:
+            pending = ""
+            while True:
+                block = source.read(chunk)
+                text = pending + block
+                cut = len(text) if not block else max(text.rfind("\n"), text.rfind("<")) + 1
+                if cut <= 0 and block:
+                    pending = text
+                    continue
+                clean = self.text(text[:cut])
+                changed |= clean != text[:cut]
+                target.write(clean)
+                pending = text[cut:]
+                if not block:
+                    break
+        if changed:
+            os.replace(partial, path)
+        else:
+            partial.unlink()
 
     def headers(self, headers: dict[str, str]) -> dict[str, str]:
         return {

@@ -163,6 +163,12 @@ class CompatSession:
         write_json(self.settings.report_path / "results.json", self.results, scrub=self.redactor)
         write_reports(self.results, self.settings.report_path, lang=self.settings.report_lang,
                       baseline=self.settings.baseline, redactor=self.redactor)
+        # What is left to render (pytest-html's summary) needs verdicts, not bodies: drop the
+        # evidence before pytest-html builds its page, the run's peak of memory.
+        self.records.clear()
+        self.results = {**self.results, "sites": [
+            {**site, "probes": [{k: v for k, v in p.items() if k not in ("request", "response")} for p in site["probes"]]}
+            for site in self.results["sites"]]}
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         for child in self._children:  # an interrupted run must not leave probers behind

@@ -152,8 +152,5 @@ class HtmlReport:
         if htmlpath:
             path = Path.cwd() / Path(os.path.expandvars(htmlpath)).expanduser()
             if path.is_file():
-                text = path.read_text(encoding="utf-8")
-                clean = self.session.redactor.text(text)
-                if clean != text:
-                    path.write_text(clean, encoding="utf-8")
+                self.session.redactor.scrub_file(path)
         return result

@@ -21,6 +21,7 @@ from relaycompat._catalogue import Catalogue, Endpoint, load_catalogue
 from relaycompat._classify import Classification, classify
 from relaycompat._fingerprint import Observed
 from relaycompat._http import Exchange
+from relaycompat._json import structure
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).with_name("data")
@@ -107,19 +108,9 @@ def salvage(text: str) -> Any:
     last element before the cut may lack its later fields.
     """
     stack: list[str] = []
-    in_string = escaped = False
     cuts: list[tuple[int, str]] = []
-    for index, char in enumerate(text):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
+    for index, char in structure(text):
+        if char in "[{":
             stack.append(char)
         elif char in "]}" and stack:
             stack.pop()

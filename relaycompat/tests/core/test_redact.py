@@ -41,3 +41,18 @@ def test_a_secret_learned_during_the_run_is_masked_from_then_on() -> None:
     assert "freshly-rotated-token" in r.text("freshly-rotated-token")
     r.add("freshly-rotated-token")
     assert r.text("x freshly-rotated-token") == "x [redacted]"
+
+
+def test_a_file_is_scrubbed_block_by_block_even_across_blocks(tmp_path) -> None:
+    r = Redactor(["SECRETTOKEN123", "sk-abcdefghijklmnopqrstuvwxyz"])
+    path = tmp_path / "report.html"
+    path.write_text("<p>ok</p>\n" * 50 + "<b>SECRETTOKEN123</b>" + "a" * 300 + "SECRETTOKEN123 sk-abcdefghijklmnopqrstuvwxyz\n")
+    r.scrub_file(path, chunk=7)  # blocks far smaller than a secret
+    text = path.read_text()
+    assert "SECRET" not in text and "sk-abc" not in text and text.count("[redacted]") == 3
+    assert text.startswith("<p>ok</p>\n" * 50)
+    untouched = tmp_path / "clean.html"
+    untouched.write_text("<p>nothing</p>\n")
+    before = untouched.stat().st_mtime_ns
+    r.scrub_file(untouched)
+    assert untouched.read_text() == "<p>nothing</p>\n" and untouched.stat().st_mtime_ns == before

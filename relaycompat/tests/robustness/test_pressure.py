@@ -88,3 +88,13 @@ def test_minimum_interval_between_request_starts(probe) -> None:
     assert len(arrivals) == 5
     # measured where the requests arrive, so allow for jitter; unpaced they would arrive together
     assert arrivals[-1] - arrivals[0] >= 4 * 0.12 * 0.85, arrivals
+
+
+def test_the_fleet_never_sees_more_than_the_limit_in_a_whole_run(run_suite) -> None:
+    sites = "sites:\n" + "".join(
+        f"  - {{name: S{i}, id: s{i}, emulate: new-api-legacy, user_id: {i}, access_token: politeness-token-{i:02d}, latency_ms: 40}}\n"
+        for i in range(6))
+    run = run_suite(sites, "-n", "2", "--max-in-flight", "2")
+    seen = [site["emulator"] for site in run.results["sites"]]
+    assert all(stats["requests"] == 23 for stats in seen)  # every endpoint once (the mutating one is not called)
+    assert max(stats["max_in_flight"] for stats in seen) == 2  # counted by the emulator, across the run
