@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from relaycompat._catalogue import load_catalogue  # noqa: E402
-from relaycompat.emulator import profile_names  # noqa: E402
+from relaycompat.emulator import backend_profile_names  # noqa: E402
 from relaycompat.emulator._fleet import SiteSpec  # noqa: E402
 from relaycompat.emulator._process import FleetProcess  # noqa: E402
 from relaycompat.emulator._profiles import load_profile  # noqa: E402
@@ -38,7 +38,7 @@ from relaycompat.emulator._profiles import load_profile  # noqa: E402
 
 def backend_profiles() -> list[str]:
     """Backend profiles only: failure modes belong to the robustness work, not to this benchmark."""
-    return [name for name in profile_names() if not load_profile(name).get("front") and not name.startswith("hostile")]
+    return backend_profile_names()
 
 
 def fleet_sites(count: int) -> list[dict[str, object]]:

@@ -24,11 +24,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'relaycompat' has no attribute {name!r}")
 
 __all__ = [
-    "VERDICTS",
     "Catalogue",
     "ConfigError",
     "Endpoint",
     "Site",
+    "VERDICTS",
     "endpoint_tests",
     "load_catalogue",
     "load_sites",

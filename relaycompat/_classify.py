@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
 from functools import cache
 from importlib import resources
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import yaml
 

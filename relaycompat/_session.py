@@ -22,9 +22,9 @@ from ._catalogue import Catalogue
 from ._config import Settings, executes_tests
 from ._probe_process import ProbeProcess, process_count, split
 from ._prober import SitePlan, failed_record, probe_sites
-from ._schemas import SchemaSet
 from ._redact import Redactor
 from ._results import build_results, write_json
+from ._schemas import SchemaSet
 from ._sites import Site
 from ._state import SuiteState
 from ._suite import PROPERTY

@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from ._config import BACKENDS
 from ._errors import ConfigError
 
 DEFAULT_TIMEOUT = 15.0

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-
-from typing import TYPE_CHECKING
 
 from ._catalogue import load_catalogue
 from ._config import BACKENDS, Settings, parse_shard

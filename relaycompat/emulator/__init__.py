@@ -4,6 +4,6 @@ See docs/emulator.md. ``python -m relaycompat.emulator --list`` shows the profil
 """
 
 from ._fleet import Fleet, SiteSpec
-from ._profiles import describe_profiles, load_profile, profile_names
+from ._profiles import backend_profile_names, describe_profiles, load_profile, profile_names
 
-__all__ = ["Fleet", "SiteSpec", "describe_profiles", "load_profile", "profile_names"]
+__all__ = ["Fleet", "SiteSpec", "backend_profile_names", "describe_profiles", "load_profile", "profile_names"]

@@ -78,9 +78,10 @@ class Fleet:
         self.elsewhere_url = f"http://127.0.0.1:{await self.elsewhere.start()}"
         for spec in self.specs:
             profile = load_profile(spec.profile)
+            stale = profile.get("stale_access_token", False)  # the site file's token was rotated away
             account = Account.create(
-                spec.name, user_id=spec.user_id, access_token=spec.access_token, api_key=spec.api_key,
-                token_style=profile.get("token_style", "base64"),
+                spec.name, user_id=spec.user_id, access_token=None if stale else spec.access_token,
+                api_key=spec.api_key, token_style=profile.get("token_style", "base64"),
             )
             front = make_front(profile.get("front"), {"elsewhere_url": self.elsewhere_url})
             app = BackendApp(profile, account, name=spec.name)

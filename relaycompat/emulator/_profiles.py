@@ -70,6 +70,13 @@ def load_profile(name: str) -> dict[str, Any]:
     return profile
 
 
+def backend_profile_names() -> list[str]:
+    """The profiles that play a backend faithfully: no failure front, and not marked ``faithful: false``
+    (a demo of drift or of a stale token is a backend misbehaving on purpose)."""
+    return [name for name in profile_names()
+            if not load_profile(name).get("front") and load_profile(name).get("faithful", True)]
+
+
 def profile_names() -> list[str]:
     return sorted(_raw())
 

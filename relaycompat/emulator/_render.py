@@ -69,7 +69,7 @@ class Renderer:
         scopes = [{**scope, **row} for row in shown]
         items: Any = [self(spec["item"], row_scope) for row_scope in scopes]
         if "key" in spec:
-            items = go_sorted({str(self(spec["key"], s)): item for s, item in zip(scopes, items)})
+            items = go_sorted({str(self(spec["key"], s)): item for s, item in zip(scopes, items, strict=True)})
         if not page_spec:
             return items
         return self(page_spec["shape"], {**scope, "items": items, "page": page.number, "size": page.size,

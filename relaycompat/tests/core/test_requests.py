@@ -100,6 +100,7 @@ def test_with_allow_mutating_the_token_call_comes_last_and_is_masked(new_api_sit
 def test_a_redirect_is_recorded_and_never_followed() -> None:
     spec = SiteSpec("wong", "site", "redirect-elsewhere", user_id=1, access_token=TOKEN, api_key=KEY)
     from relaycompat._catalogue import load_catalogue
+
     from ..conftest import REPO_ROOT
 
     catalogue = load_catalogue(REPO_ROOT / "tests" / "endpoints.yaml")

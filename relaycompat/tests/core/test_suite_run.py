@@ -121,3 +121,28 @@ sites:
     assert run.probe("broken", "/api/pricing")["outcome"] == "failed"
     assert "XPASS tests/test_endpoints.py::test_api_pricing[gained]" in run.stdout
     assert "FAILED tests/test_endpoints.py::test_api_pricing[broken] - Failed: server_error" in run.stdout
+
+
+def test_the_demo_fleet_shows_every_verdict_within_a_minute(tmp_path) -> None:
+    """The README's `pytest -n auto` on the default sites/ (the demo fleet)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from relaycompat import VERDICTS
+
+    from ..conftest import REPO_ROOT
+
+    started = time.monotonic()
+    completed = subprocess.run([sys.executable, "-m", "pytest", "-n", "auto", "-q", "-p", "no:cacheprovider",
+                                f"--report-dir={tmp_path}"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+                               env={k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"})
+    seconds = time.monotonic() - started
+    assert completed.returncode == 1, completed.stdout[-2000:]  # the failure-mode sites fail, as they should
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    seen = {p["verdict"] for site in results["sites"] for p in site["probes"]}
+    assert seen == set(VERDICTS)
+    assert {"report.md", "report.html", "results.json"} <= {p.name for p in tmp_path.iterdir()}
+    assert seconds < 60

@@ -18,11 +18,11 @@ from relaycompat._prober import SitePlan, probe_site
 from relaycompat._redact import Redactor
 from relaycompat._schemas import SchemaSet
 from relaycompat._sites import Site
-from relaycompat.emulator import SiteSpec, load_profile, profile_names
+from relaycompat.emulator import SiteSpec, backend_profile_names, load_profile, profile_names
 from relaycompat.tests.conftest import serve
 from relaycompat.tests.recorded import REPO, catalogue
 
-BACKEND_PROFILES = [n for n in profile_names() if "front" not in load_profile(n) and not n.startswith("hostile-")]
+BACKEND_PROFILES = backend_profile_names()
 SECRETS = {"user_id": 4242, "access_token": "fingerprint-test-access-token", "api_key": "sk-" + "F1ngerprintRelayKey" * 3}
 
 

@@ -1,0 +1,46 @@
+"""House rules that keep the code base readable, checked so they stay true."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+
+import pytest
+
+import relaycompat
+from relaycompat.emulator import describe_profiles
+
+from .conftest import REPO_ROOT
+
+PACKAGE = REPO_ROOT / "relaycompat"
+MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "tests" not in p.relative_to(PACKAGE).parts)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_every_module_says_what_it_is_for(path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    if path.name == "__init__.py" and not tree.body:
+        return
+    docstring = ast.get_docstring(tree)
+    assert docstring and len(docstring.split()) >= 5, f"{path}: give the module a short docstring saying what it holds"
+
+
+def test_the_public_surface_is_declared_once_and_sorted() -> None:
+    names = relaycompat.__all__
+    assert names == sorted(names)
+    assert all(getattr(relaycompat, name) is not None for name in names)
+
+
+def test_every_emulator_profile_loads_and_describes_itself() -> None:
+    profiles = describe_profiles()
+    assert len(profiles) >= 30 and all(description.strip() for _, description in profiles)
+
+
+def test_ruff_finds_nothing() -> None:
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff (the dev extra) is not installed")
+    completed = subprocess.run([ruff, "check", "relaycompat", "benchmarks", "tests", "conftest.py"], cwd=REPO_ROOT,
+                               capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
