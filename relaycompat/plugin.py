@@ -91,6 +91,9 @@ def pytest_configure(config: pytest.Config) -> None:
         if PROPERTY in workerinput:
             config.stash[STATE_KEY] = SuiteState.from_workerinput(workerinput[PROPERTY])
         return
+    misread = _option_value_taken_for_a_path(config)
+    if misread:
+        raise pytest.UsageError(misread)
     if not _suite_requested(config):
         return
     try:
@@ -127,6 +130,23 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         from .reports._html import html_defaults
 
         html_defaults(config, _report_dir(config))
+
+
+def _option_value_taken_for_a_path(config: pytest.Config) -> str | None:
+    """Pytest looks for the project root before it loads plugins, so in ``--report-dir /x`` it
+    takes an existing ``/x`` for a path to test, and the root (and pyproject.toml) is lost."""
+    if config.inipath is not None:
+        return None
+    given = [("--report-dir", config.option.report_dir), ("--baseline", config.option.baseline)]
+    given += [("--sites", value) for value in config.option.sites or ()]
+    for flag, value in given:
+        if not value:
+            continue
+        path = Path(value).resolve()
+        if config.rootpath in (path, path.parent) or config.rootpath in path.parents:
+            return (f"relaycompat: pytest read the value of {flag} as a path to test and lost the project root "
+                    f"(it found no pyproject.toml above {config.rootpath}); write {flag}={value} (with '=')")
+    return None
 
 
 def _suite_requested(config: pytest.Config) -> bool:

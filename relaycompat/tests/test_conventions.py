@@ -44,3 +44,10 @@ def test_ruff_finds_nothing() -> None:
     completed = subprocess.run([ruff, "check", "relaycompat", "benchmarks", "tests", "conftest.py"], cwd=REPO_ROOT,
                                capture_output=True, text=True)
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    command = "pip install -e '.[dev]' && python -m pytest relaycompat/tests -n auto"
+    assert command in readme
+    assert (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1] == command

@@ -27,3 +27,17 @@ def test_bad_options_are_one_line(run_suite, args: list[str], message: str) -> N
     assert len(lines) == 1, run.stderr
     assert "Traceback" not in run.stderr
     assert not (run.report_dir / "results.json").exists()
+
+
+def test_a_path_option_value_that_pytest_took_for_a_test_path_is_explained(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from ..conftest import REPO_ROOT
+
+    existing = tmp_path / "reports"
+    existing.mkdir()
+    completed = subprocess.run([sys.executable, "-m", "pytest", "--report-dir", str(existing), "-p", "no:cacheprovider"],
+                               cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 4
+    assert f"write --report-dir={existing} (with '=')" in completed.stderr
