@@ -120,16 +120,31 @@ class Fleet:
     @contextmanager
     def running(self) -> Iterator[Fleet]:
         """Run the fleet on a loop in a background thread for the duration of the block."""
-        loop = asyncio.new_event_loop()
-        ready = threading.Event()
-        thread = threading.Thread(target=loop.run_forever, name="relaycompat-fleet", daemon=True)
-        thread.start()
-        try:
+        with background_loop() as loop:
             asyncio.run_coroutine_threadsafe(self.start(), loop).result(timeout=30)
-            ready.set()
-            yield self
-        finally:
-            asyncio.run_coroutine_threadsafe(self.stop(), loop).result(timeout=30)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=10)
-            loop.close()
+            try:
+                yield self
+            finally:
+                asyncio.run_coroutine_threadsafe(self.stop(), loop).result(timeout=30)
+
+
+@contextmanager
+def background_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop running in a daemon thread; on exit, every task still pending is cancelled
+    (connections held open by a hanging profile) before the loop closes."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="relaycompat-loop", daemon=True)
+    thread.start()
+    try:
+        yield loop
+    finally:
+        async def cancel_the_rest() -> None:
+            tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(cancel_the_rest(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()

@@ -49,26 +49,40 @@ def _mask_text(text: str, redactor: Redactor) -> str:
     return redactor.text(_STRING_FIELD.sub(mask, text))
 
 
+#: The recorder's error text for an HTML answer; it recorded no headers, so Cloudflare's are restored.
+CLOUDFLARE_HTML = "Cloudflare/HTML 响应"
+
+
+def recorded_exchange(probe: dict[str, Any], endpoint: Endpoint, url: str, credentials: bool) -> Exchange:
+    """The :class:`Exchange` the prober would have had for one recorded probe.
+
+    Only what the recording states is rebuilt: a status, or ``EPROTO`` (TLS) / ``ERROR`` with
+    ``请求超时`` (timeout); the body; for an answer the recorder called Cloudflare HTML, the
+    headers Cloudflare sends, so the classifier itself decides it was a challenge.
+    """
+    status = str(probe.get("status", ""))
+    error = str(probe.get("error") or "")
+    exchange = Exchange("GET", url, {}, credentials_sent=credentials)
+    if not status.isdigit():
+        exchange.error_kind = "tls" if status == "EPROTO" else ("timeout" if "超时" in error or status == "ERROR" else "refused")
+        exchange.error = error or status
+        return exchange
+    body = (probe.get("body") or "").encode("utf-8")
+    exchange.status = int(status)
+    exchange.body = body
+    exchange.body_bytes = int(probe.get("truncated_from") or len(body))
+    if error == CLOUDFLARE_HTML:
+        exchange.headers = {"server": "cloudflare", "cf-ray": "0000000000000000-HKG", "content-type": "text/html; charset=UTF-8"}
+    elif body.lstrip().startswith(b"{"):
+        exchange.headers = {"content-type": "application/json; charset=utf-8"}
+    return exchange
+
+
 def _classify(probe: dict[str, Any], endpoint: Endpoint, url: str, credentials: bool) -> tuple[Exchange, Classification]:
-    status_text = str(probe.get("status", ""))
-    body: str | None = probe.get("body")
-    error = probe.get("error")
-    exchange = Exchange("GET", url, {}, credentials_sent=credentials and endpoint.auth in _AUTH)
-    if not status_text.isdigit():
-        kind = "tls" if status_text == "EPROTO" else ("timeout" if "超时" in str(error) else "refused")
-        exchange.error_kind, exchange.error = kind, str(error or status_text)
-        return exchange, classify(exchange, endpoint)
-    exchange.status = int(status_text)
-    if body is None and error and exchange.status in (403, 503):
-        exchange.headers = {"content-type": "text/html; charset=UTF-8", "server": "cloudflare", "cf-mitigated": "challenge"}
-        exchange.body = b"<!DOCTYPE html><title>Just a moment...</title>"
-        return exchange, Classification(v.BLOCKED, f"HTTP {exchange.status} challenge page (recorded as: {error})")
-    exchange.headers = {"content-type": "application/json; charset=utf-8"} if body else {}
-    exchange.body = (body or "").encode("utf-8")
-    exchange.body_bytes = int(probe.get("truncated_from") or len(exchange.body))
-    if body is not None and "truncated_from" in probe:  # cut while recording: judge by its beginning
-        failed = '"success": false' in body or '"success":false' in body
-        if exchange.status == 200 and not failed:
+    exchange = recorded_exchange(probe, endpoint, url, credentials and endpoint.auth in _AUTH)
+    body = probe.get("body")
+    if exchange.status == 200 and body is not None and "truncated_from" in probe:  # cut while recording
+        if '"success": false' not in body and '"success":false' not in body:
             return exchange, Classification(v.OK, f"HTTP 200, success (body cut at {len(body)} characters when recorded)")
     return exchange, classify(exchange, endpoint)
 

@@ -22,12 +22,12 @@ from relaycompat._classify import Classification, classify
 from relaycompat._fingerprint import Observed
 from relaycompat._http import Exchange
 from relaycompat._json import structure
+from relaycompat.reports._recordings import recorded_exchange
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).with_name("data")
 #: The recorder cut bodies at this many characters; four cut bodies lack ``truncated_from``.
 CUT_AT = 3000
-CLOUDFLARE_HTML = "Cloudflare/HTML 响应"
 
 
 def catalogue() -> Catalogue:
@@ -58,24 +58,8 @@ def is_cut(probe: dict[str, Any]) -> bool:
 
 
 def exchange_of(probe: dict[str, Any], endpoint: Endpoint) -> Exchange:
-    """The exchange the prober would have had for one recorded probe."""
-    credentials = endpoint.auth != "public"
-    exchange = Exchange("GET", f"https://recorded.invalid{endpoint.path}", {}, credentials)
-    status = str(probe["status"])
-    error = probe.get("error") or ""
-    if not status.isdigit():
-        exchange.error_kind = "tls" if status == "EPROTO" else "timeout"
-        exchange.error = error or status
-        return exchange
-    body = (probe.get("body") or "").encode("utf-8")
-    exchange.status = int(status)
-    exchange.body, exchange.body_bytes = body, len(body)
-    if error == CLOUDFLARE_HTML:
-        exchange.headers = {"server": "cloudflare", "cf-ray": "0000000000000000-HKG",
-                            "content-type": "text/html; charset=UTF-8"}
-    elif body.lstrip().startswith(b"{"):
-        exchange.headers = {"content-type": "application/json; charset=utf-8"}
-    return exchange
+    """The exchange the prober would have had for one recorded probe (with credentials where due)."""
+    return recorded_exchange(probe, endpoint, f"https://recorded.invalid{endpoint.path}", endpoint.auth != "public")
 
 
 def observed_of(site: dict[str, Any], cat: Catalogue | None = None) -> Observed:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,7 @@ from relaycompat._prober import SitePlan, probe_site
 from relaycompat._redact import Redactor
 from relaycompat._schemas import BASE_URI, SchemaSet
 from relaycompat._sites import Site
+from relaycompat.emulator._fleet import background_loop
 from relaycompat.emulator._server import Request, Response, SiteServer
 
 from ..conftest import REPO_ROOT
@@ -29,20 +29,15 @@ Handler = Callable[[Request], Awaitable[Response]]
 @contextmanager
 def serve_handlers(handlers: dict[str, Handler], *, tls_alert: frozenset[str] = frozenset()) -> Iterator[dict[str, SiteServer]]:
     """Serve each handler on its own loopback port from a background event loop."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
     servers = {name: SiteServer(handler, tls_alert=name in tls_alert) for name, handler in handlers.items()}
-    try:
+    with background_loop() as loop:
         for server in servers.values():
             asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
-        yield servers
-    finally:
-        for server in servers.values():
-            asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(5)
-        loop.close()
+        try:
+            yield servers
+        finally:
+            for server in servers.values():
+                asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
 
 
 def json_response(status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> Response:
