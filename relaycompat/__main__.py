@@ -5,8 +5,11 @@
         OUT_DIR/report.md and OUT_DIR/summary.html from it (as one run would have)
     python -m relaycompat report RESULTS.json [--baseline PATH] [--lang zh|en] [--out DIR]
         re-render report.md and summary.html of a results.json (default: beside it)
+    python -m relaycompat import RECORDINGS.json OUT_DIR [--catalogue PATH]
+        turn the earlier probing script's recordings (the sample report's data) into
+        results.json and reports, e.g. to use as the --baseline of a first run
 
-Both append the summary to $GITHUB_STEP_SUMMARY when it is set.
+Each appends the summary to $GITHUB_STEP_SUMMARY when it is set.
 """
 
 from __future__ import annotations
@@ -18,21 +21,29 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ._catalogue import load_catalogue
+from ._errors import ConfigError
 from ._redact import Redactor
-from ._results import write_json
-from .reports import MergeError, merge_results, write_reports
+from ._results import load_results, write_json
+from .reports import MergeError, merge_results, results_from_recordings, write_reports
 
 
 def _load(path: Path) -> dict[str, Any]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SystemExit(f"relaycompat: {path}: cannot read: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise SystemExit(f"relaycompat: {path}: not JSON: {exc}") from None
-    if not isinstance(document, dict) or not isinstance(document.get("sites"), list):
-        raise SystemExit(f"relaycompat: {path}: not a relaycompat results.json (no 'sites' list)")
-    return document
+        return load_results(path)
+    except ConfigError as exc:
+        raise SystemExit(f"relaycompat: {exc}") from None
+
+
+def _imported(recordings: Path, catalogue: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(recordings.read_text(encoding="utf-8"))
+        endpoints = load_catalogue(catalogue) if catalogue.is_file() else None
+    except (OSError, ValueError, ConfigError) as exc:
+        raise SystemExit(f"relaycompat: {recordings}: cannot import: {exc}") from None
+    if not isinstance(document, dict) or not {"endpoints", "sites"} <= set(document):
+        raise SystemExit(f"relaycompat: {recordings}: not the probing script's recordings (needs 'endpoints' and 'sites')")
+    return results_from_recordings(document, catalogue=endpoints)
 
 
 def _baseline(path: str | None) -> dict[str, Any] | None:
@@ -56,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("results", metavar="RESULTS.json", type=Path)
     report.add_argument("--out", metavar="DIR", type=Path, default=None, help="Output folder (default: beside RESULTS.json)")
     common(report)
+    imported = commands.add_parser(
+        "import", help="Turn the recordings of the earlier probing script into results.json and reports (usable as a --baseline)")
+    imported.add_argument("recordings", metavar="RECORDINGS.json", type=Path, help="The script's recordings (endpoints + sites)")
+    imported.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="Where results.json, report.md and summary.html go")
+    imported.add_argument("--catalogue", metavar="PATH", type=Path, default=Path("tests/endpoints.yaml"),
+                          help="The endpoint catalogue that names the endpoints (default: tests/endpoints.yaml)")
+    common(imported)
     return parser
 
 
@@ -70,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except MergeError as exc:
             raise SystemExit(f"relaycompat: cannot merge: {exc}") from None
         out_dir: Path = args.out_dir
+        write_json(out_dir / "results.json", results, scrub=redactor)
+    elif args.command == "import":
+        results = _imported(args.recordings, args.catalogue)
+        out_dir = args.out_dir
         write_json(out_dir / "results.json", results, scrub=redactor)
     else:
         results = _load(args.results)

@@ -37,10 +37,6 @@ class Endpoint:
     def test_name(self) -> str:
         return f"test_{self.id}"
 
-    @property
-    def route(self) -> str:
-        """The path without its query string."""
-        return self.path.split("?", 1)[0]
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,8 @@ class _Rules:
     challenge_headers: dict[str, str]
     html_markers: tuple[str, ...]
     cdn_headers: tuple[str, ...]
+    cdn_servers: tuple[str, ...]
+    cdn_statuses: tuple[int, ...]
 
 
 @cache
@@ -66,6 +68,8 @@ def rules() -> _Rules:
         challenge_headers={k.lower(): str(val).lower() for k, val in data["challenge"]["headers"].items()},
         html_markers=tuple(data["challenge"]["html_markers"]),
         cdn_headers=tuple(h.lower() for h in data["challenge"]["cdn_headers"]),
+        cdn_servers=tuple(s.lower() for s in data["challenge"]["cdn_servers"]),
+        cdn_statuses=tuple(int(c) for c in data["challenge"]["cdn_statuses"]),
     )
 
 
@@ -119,8 +123,9 @@ def _is_challenge(exchange: Exchange, text: str) -> bool:
     looks_html = "html" in exchange.headers.get("content-type", "") or text.lstrip()[:1] == "<"
     if looks_html and any(marker in text for marker in r.html_markers):
         return True
-    from_cdn = any(h in exchange.headers for h in r.cdn_headers) or "cloudflare" in exchange.headers.get("server", "").lower()
-    return from_cdn and exchange.status in (403, 503) and (looks_html or not text.strip())
+    server = exchange.headers.get("server", "").lower()
+    from_cdn = any(h in exchange.headers for h in r.cdn_headers) or any(name in server for name in r.cdn_servers)
+    return from_cdn and exchange.status in r.cdn_statuses and (looks_html or not text.strip())
 
 
 def _redirect_target(exchange: Exchange) -> str:

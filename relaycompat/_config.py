@@ -6,7 +6,7 @@ it to xdist workers through ``workerinput`` (plain JSON types only).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +14,19 @@ from ._errors import ConfigError
 
 #: The backend families a site file may declare (and manifests and schemas exist for).
 BACKENDS = ("new-api", "veloera", "one-api", "one-hub", "done-hub", "rix-api", "voapi")
+#: A site's total deadline per request (seconds) and requests in flight, unless its file says.
+DEFAULT_TIMEOUT = 15.0
+DEFAULT_MAX_IN_FLIGHT = 4
+#: Bodies are read up to this many (decoded) bytes; the rest is not read at all.
+DEFAULT_BODY_CAP = 2 * 1024 * 1024
+#: What the probes send as Accept-Language (it picks the language of new-api's messages).
+DEFAULT_ACCEPT_LANGUAGE = "zh-CN,zh;q=0.9,en;q=0.8"
 
 
 @dataclass(frozen=True)
 class Settings:
     """Everything a run needs to know besides the sites and the catalogue."""
 
-    rootdir: str
     catalogue: str
     schemas_dir: str
     manifests_dir: str
@@ -30,13 +36,12 @@ class Settings:
     retry_after_cap: float = 10.0
     breaker_threshold: int = 3
     max_in_flight: int | None = None
-    body_cap: int = 2 * 1024 * 1024
+    body_cap: int = DEFAULT_BODY_CAP
     evidence_cap: int = 16 * 1024
-    accept_language: str = "zh-CN,zh;q=0.9,en;q=0.8"
+    accept_language: str = DEFAULT_ACCEPT_LANGUAGE
     report_lang: str = "zh"
     baseline: str | None = None
     shard: tuple[int, int] | None = None
-    user_id_headers: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -46,7 +51,6 @@ class Settings:
         data = dict(data)
         if data.get("shard") is not None:
             data["shard"] = tuple(data["shard"])
-        data["user_id_headers"] = tuple(data.get("user_id_headers") or ())
         return cls(**data)
 
     @property

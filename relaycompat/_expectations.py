@@ -28,6 +28,8 @@ from ._errors import ConfigError
 
 DECLARATIONS = ("missing_feature", "bug", "irrelevant")
 DEFAULT_FAMILY = "new-api"
+#: What detection says when no family showed (relaycompat._fingerprint.UNKNOWN).
+UNKNOWN = "unknown"
 
 PASS, FAIL, SKIP, XFAIL = "pass", "fail", "skip", "xfail"
 
@@ -144,11 +146,15 @@ def _declaration(path: Path, test_name: str, entry: Any, catalogue: Catalogue, p
     return Declaration(kind, expect, str(entry["reason"]))
 
 
+def effective_family(declared: str | None, detected: str | None) -> str:
+    """The family whose schemas and expectations apply: declared, else detected, else new-api."""
+    return declared or (detected if detected and detected != UNKNOWN else DEFAULT_FAMILY)
+
+
 def family_of(record: dict[str, Any]) -> str:
-    """The family whose expectations apply: declared, else detected, else new-api."""
+    """:func:`effective_family` of a stored site record."""
     backend = record.get("backend") or {}
-    detected = backend.get("detected")
-    return backend.get("declared") or (detected if detected and detected != "unknown" else DEFAULT_FAMILY)
+    return effective_family(backend.get("declared"), backend.get("detected"))
 
 
 def missing_credentials(endpoint: Endpoint, site: dict[str, Any]) -> str | None:

@@ -22,9 +22,9 @@ import yaml
 from . import _verdicts as v
 from . import _versions
 from ._classify import Classification
+from ._expectations import UNKNOWN
 from ._http import Exchange
 
-UNKNOWN = "unknown"
 _FORK_ERROR = re.compile(r"[a-z0-9]+(_[a-z0-9]+)*_(error|panic)")
 
 Observed = dict[str, tuple[Exchange | None, Classification]]
@@ -118,8 +118,9 @@ def _version(observed: Observed) -> str | None:
     if isinstance(version, str) and version.strip():
         return version.strip()
     for exchange, cls in observed.values():
-        if exchange is not None and cls.verdict in v.REACHED_BACKEND and exchange.headers.get("x-new-api-version"):
-            return exchange.headers["x-new-api-version"]
+        for header in rules()["version_headers"]:
+            if exchange is not None and cls.verdict in v.REACHED_BACKEND and exchange.headers.get(header):
+                return exchange.headers[header]
     return None
 
 
@@ -163,9 +164,9 @@ def _score(observed: Observed, score: _Score) -> str | None:
         for header, family in r["auth_headers"].items():
             if cls.message and header.lower() in cls.message.lower():
                 score.add(f"auth error names {header}", {family: r["auth_header_points"]})
-        code = body.get("code")
-        if isinstance(code, str) and code.startswith("AUTH_"):
-            score.add("auth errors carry a code (new-api >= v1.0.0-rc.22)", {"new-api": r["rc22_auth_code_points"]})
+        code, coded = body.get("code"), r["auth_codes"]
+        if isinstance(code, str) and code.startswith(coded["prefix"]):
+            score.add(coded["why"], {coded["family"]: coded["points"]})
         for header, family in r["response_headers"].items():
             if exchange is not None and header in exchange.headers:
                 score.add(f"response header {header}", {family: r["response_header_points"]})

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-#: Bodies are read up to this many (decoded) bytes; the rest is not read at all.
-DEFAULT_BODY_CAP = 2 * 1024 * 1024
+from ._config import DEFAULT_BODY_CAP
+
 ACCEPT_ENCODING = "gzip, deflate"
 #: RFC 6761 §6.4: names under .invalid never resolve; answer locally, never ask a resolver.
 RESERVED_TLDS = (".invalid",)
@@ -53,9 +53,9 @@ class _BodyTooLarge(Exception):
 
 
 class _BoundedDecoder:
-    """Undo Content-Encoding without ever producing more than ``cap`` bytes."""
+    """Undo Content-Encoding without ever producing more than the room a caller gives."""
 
-    def __init__(self, encoding: str, cap: int) -> None:
+    def __init__(self, encoding: str) -> None:
         codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
         self.unsupported = [c for c in codings if c not in ("gzip", "x-gzip", "deflate", "identity")]
         self._stages = [
@@ -63,7 +63,6 @@ class _BoundedDecoder:
             for c in reversed(codings)
             if c in ("gzip", "x-gzip", "deflate")
         ]
-        self._cap = cap
 
     def decode(self, data: bytes, room: int) -> bytes:
         for stage in self._stages:
@@ -85,7 +84,7 @@ def _transport_error(exc: BaseException) -> tuple[str, str]:
         current = current.__cause__ or current.__context__
     detail = next((str(e) for e in chain if str(e)), type(exc).__name__)
     if any(isinstance(e, _TIMEOUTS) for e in chain):
-        return "timeout", detail or "no answer in time"
+        return "timeout", detail
     if any(isinstance(e, ssl.SSLError) for e in chain) or "SSL" in detail or "TLS" in detail:
         return "tls", detail
     if any(isinstance(e, socket.gaierror) for e in chain):
@@ -145,7 +144,7 @@ async def fetch(
 
 
 async def _read_body(response: httpx.Response, exchange: Exchange, cap: int) -> None:
-    decoder = _BoundedDecoder(response.headers.get("content-encoding", ""), cap)
+    decoder = _BoundedDecoder(response.headers.get("content-encoding", ""))
     if decoder.unsupported:
         exchange.error_kind = "protocol"
         exchange.error = f"unsupported Content-Encoding {', '.join(decoder.unsupported)}"

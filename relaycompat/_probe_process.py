@@ -87,6 +87,8 @@ class ProbeProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        if not self._stderr.closed:
+            self._stderr.close()
 
 
 def _run(job: dict[str, Any]) -> None:

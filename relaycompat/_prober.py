@@ -31,7 +31,7 @@ from . import _verdicts as v
 from ._catalogue import Catalogue, Endpoint
 from ._classify import Classification, classify
 from ._config import Settings
-from ._expectations import DEFAULT_FAMILY
+from ._expectations import effective_family
 from ._fingerprint import Detection, backend_record, detect
 from ._http import ACCEPT_ENCODING, Exchange, fetch
 from ._redact import Redactor
@@ -79,15 +79,15 @@ def _is_loopback(url: str) -> bool:
 
 def _retry_delay(exchange: Exchange, attempt: int, cap: float) -> float:
     """Seconds to wait before the next attempt: ``Retry-After`` when given, else backoff."""
-    after = exchange.headers.get("retry-after")
-    if after:
-        try:
-            return min(max(float(after), 0.0), cap)
-        except ValueError:
-            parsed = email.utils.parsedate_to_datetime(after) if after else None
-            if parsed is not None:
-                return min(max(parsed.timestamp() - time.time(), 0.0), cap)
-    return min(0.25 * (2**attempt), cap)
+    after = exchange.headers.get("retry-after", "").strip()
+    try:
+        return min(max(float(after), 0.0), cap)
+    except ValueError:
+        pass
+    try:  # an HTTP date
+        return min(max(email.utils.parsedate_to_datetime(after).timestamp() - time.time(), 0.0), cap)
+    except (TypeError, ValueError, IndexError):  # absent or nonsense ("soon"): back off instead
+        return min(0.25 * (2**attempt), cap)
 
 
 class _SiteRun:
@@ -257,7 +257,7 @@ def site_record(
     }
 
 
-def _check_schema(probe: Probe, schemas: SchemaSet, family: str, version: str | None, redactor: Redactor) -> None:
+def _check_schema(probe: Probe, schemas: SchemaSet, family: str, version: str | None) -> None:
     """Validate an ``ok`` body; a failure of the validation itself must not cost the site its record.
 
     The redacted copy is validated (masking keeps every type), so no error ever quotes a secret.
@@ -270,7 +270,7 @@ def _check_schema(probe: Probe, schemas: SchemaSet, family: str, version: str | 
         result.schema = {"schema_id": None, "errors": [], "drift": [], "error_count": 0,
                          "problem": f"schema not checked: {type(exc).__name__}: {exc}"}
         return
-    result.schema = checked.to_dict(redactor)
+    result.schema = checked.to_dict()  # rendered from the redacted body: nothing left to mask
     if checked.errors:
         result.verdict = v.SCHEMA_MISMATCH
         result.reason = f"{result.reason}, but {checked.summary()}"
@@ -287,13 +287,13 @@ async def probe_site(
     run = _SiteRun(plan, settings, catalogue, redactor)
     probes = await run.run()
     detection = detect({p.endpoint.id: (p.exchange, p.result) for p in probes if p.result is not None})
-    family = plan.site.backend or detection.family or DEFAULT_FAMILY
+    family = effective_family(plan.site.backend, detection.family)
     version = detection.version if detection.family == family else None  # another family's numbering says nothing
     for probe in probes:  # masked now: every secret the site handed out (a rotated token) is known
         if probe.result is not None and probe.result.data is not None:
             probe.redacted = redactor.data(probe.result.data, endpoint_id=probe.endpoint.id)
         if probe.result is not None and probe.result.verdict == v.OK:
-            _check_schema(probe, schemas, family, version, redactor)
+            _check_schema(probe, schemas, family, version)
     record = site_record(plan.site, probes, detection, redactor, settings)
     record["stats"] = {"max_in_flight": run.limit}
     return record

@@ -8,6 +8,7 @@ prober stores has been through it, and every report writer passes its final text
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -56,8 +57,9 @@ def trie_pattern(strings: Iterable[str]) -> str:
 
 
 def _variants(secret: str) -> set[str]:
-    """The forms a secret takes in JSON, URLs and headers."""
-    return {secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote(secret, safe="/")}
+    """The forms a secret takes in JSON, URLs, headers and HTML."""
+    forms = {secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote(secret, safe="/")}
+    return forms | {html.escape(form) for form in forms}
 
 
 class Redactor:

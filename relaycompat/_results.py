@@ -9,23 +9,38 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from ._catalogue import Catalogue
+from ._catalogue import Catalogue, Endpoint
+from ._errors import ConfigError
 from ._fingerprint import Detection, backend_record
 
 FORMAT_VERSION = 1
+
+
+def outcome_of(report: Any) -> str | None:
+    """The outcome results.json records for a pytest report (xfail-aware), ``None`` for a phase
+    that says nothing (a passed setup or teardown)."""
+    if hasattr(report, "wasxfail"):
+        return "xfailed" if report.skipped else "xpassed"
+    if report.when == "call":
+        return str(report.outcome)
+    if report.when == "setup" and not report.passed:
+        return "skipped" if report.skipped else "error"
+    if report.when == "teardown" and report.failed:
+        return "error"
+    return None
 
 
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def catalogue_entries(catalogue: Catalogue) -> list[dict[str, Any]]:
+def catalogue_entries(catalogue: Iterable[Endpoint]) -> list[dict[str, Any]]:
     return [
         {"id": e.id, "path": e.path, "desc": e.desc, "desc_en": e.desc_en, "documented": e.documented,
          "in_code": e.in_code, "auth": e.auth, "mutating": e.mutating}
@@ -101,4 +116,14 @@ def write_json(path: Path, document: dict[str, Any], scrub: Any = None) -> None:
 
 
 def load_results(path: Path) -> dict[str, Any]:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """An earlier results.json; :class:`ConfigError` saying what is wrong with it."""
+    path = Path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{path}: not JSON: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("sites"), list):
+        raise ConfigError(f"{path}: not a relaycompat results.json (no 'sites' list)")
+    return document

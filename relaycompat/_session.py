@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 import threading
 import time
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from ._config import Settings, executes_tests
 from ._probe_process import ProbeProcess, process_count, split
 from ._prober import SitePlan, failed_record, probe_sites
 from ._redact import Redactor
-from ._results import build_results, write_json
+from ._results import build_results, outcome_of, write_json
 from ._schemas import SchemaSet
 from ._sites import Site
 from ._state import SuiteState
@@ -32,6 +32,7 @@ from ._verdicts import OK, SCHEMA_MISMATCH
 from .emulator._fleet import SiteSpec
 from .emulator._process import FleetProcess
 from .reports import write_reports
+from .reports._diff import load_baseline
 
 _NODE_ID = re.compile(r"::(test_\w+)\[(.+)\]$")
 
@@ -39,25 +40,29 @@ _NODE_ID = re.compile(r"::(test_\w+)\[(.+)\]$")
 class CompatSession:
     """One run, seen from the process that owns the credentials."""
 
-    def __init__(self, config: pytest.Config, state: SuiteState, sites: tuple[Site, ...]) -> None:
+    def __init__(self, config: pytest.Config, state: SuiteState, sites: tuple[Site, ...], schemas: SchemaSet) -> None:
         self.config = config
         self.state = state
         self.settings: Settings = state.settings
         self.catalogue: Catalogue = state.catalogue
         self.sites = {site.slug: site for site in sites}
+        self.schemas = schemas
         self.redactor = Redactor(secret for site in sites for secret in site.secrets)
         self.outcomes: dict[tuple[str, str], dict[str, Any]] = {}
         self.records: dict[str, dict[str, Any]] = {}
-        self.fleet: FleetProcess | None = None
-        self.fleet_stats: dict[str, Any] = {}
+        self.results: dict[str, Any] | None = None
+        #: The baseline, parsed once for every report (left a path if it cannot be read: the
+        #: reports then say why).
+        self.baseline: dict[str, Any] | str | None = None
+        self.probe_problem: str | None = None
+        self.interrupted = False
         self._thread: threading.Thread | None = None
         self._children: list[ProbeProcess] = []
         self._lock = threading.Lock()
         self.started_at = time.time()
         self.probe_seconds: float | None = None
         emulated = [SiteSpec.from_site(site) for site in sites if site.emulate]
-        if emulated:
-            self.fleet = FleetProcess(emulated)
+        self.fleet = FleetProcess(emulated) if emulated and executes_tests(config.option) else None
 
     # ---- selection and probing ----------------------------------------------------------------
     def selection_from_ids(self, nodeids: Iterable[str]) -> dict[str, set[str]]:
@@ -93,16 +98,16 @@ class CompatSession:
         return plans
 
     def _probe(self, selected: dict[str, set[str]]) -> None:
-        """Probe in one child process per core (docs/performance.md), then gather the records."""
+        """Probe in one child process per core, or here for a small fleet (docs/performance.md)."""
         started = time.perf_counter()
         store = self.state.store
         try:
             plans = self._plans(selected)
             processes = process_count(plans)
             if processes == 0:
-                schemas = SchemaSet.load(Path(self.settings.schemas_dir), check=False)
-                asyncio.run(probe_sites(plans, self.settings, self.catalogue, schemas, self.redactor, store.write_site))
-            self._children = [ProbeProcess(share, self.settings, store.root) for share in split(plans, processes)] if processes else []
+                asyncio.run(probe_sites(plans, self.settings, self.catalogue, self.schemas, self.redactor, store.write_site))
+            for share in split(plans, processes) if processes else []:
+                self._children.append(ProbeProcess(share, self.settings, store.root))
             for child in self._children:
                 problem = child.wait()
                 for plan in child.plans:
@@ -110,9 +115,9 @@ class CompatSession:
                         store.write_site(plan.site.slug, failed_record(plan.site, problem or "the probe process wrote no record", self.redactor))
             for plan in plans:
                 self.record(plan.site.slug)
-        except BaseException as exc:  # tell the waiting tests instead of leaving them hanging
-            store.fail(self.redactor.text(f"the prober stopped: {type(exc).__name__}: {exc}"))
-            raise
+        except BaseException as exc:  # the waiting tests say it, one line each; the summary repeats it
+            self.probe_problem = self.redactor.text(f"the prober stopped: {type(exc).__name__}: {exc}")
+            store.fail(self.probe_problem)
         finally:
             self.probe_seconds = time.perf_counter() - started
 
@@ -136,7 +141,7 @@ class CompatSession:
         if not props:
             return
         key = (props["site"], props["endpoint"])
-        outcome = _outcome_of(report)
+        outcome = outcome_of(report)
         if outcome is None:
             return
         if report.when == "call" or outcome != "passed" or key not in self.outcomes:
@@ -151,18 +156,24 @@ class CompatSession:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self._thread is None:  # nothing was probed (--collect-only, nothing selected): keep the last results
             return
+        if exitstatus == pytest.ExitCode.INTERRUPTED:  # Ctrl-C: stop at once, keep the last complete results
+            self.interrupted = True
+            self._stop_helpers()
+            return
         self._thread.join()
-        if self.fleet is not None:
-            self.fleet_stats = self.fleet.stop()
-            self.fleet = None
-        for slug, stats in self.fleet_stats.items():
+        fleet_stats = self.fleet.stop() if self.fleet is not None else {}
+        self.fleet = None
+        for slug, stats in fleet_stats.items():
             if slug in self.records:
                 self.records[slug]["emulator"] = stats
         records = [self.records[slug] for slug in self.sites if slug in self.records]
         self.results = build_results(records, self.outcomes, self.catalogue, run=self.run_info())
         write_json(self.settings.report_path / "results.json", self.results, scrub=self.redactor)
+        if self.settings.baseline:
+            document, problem = load_baseline(self.settings.baseline)
+            self.baseline = self.settings.baseline if problem else document
         write_reports(self.results, self.settings.report_path, lang=self.settings.report_lang,
-                      baseline=self.settings.baseline, redactor=self.redactor)
+                      baseline=self.baseline, redactor=self.redactor)
         # What is left to render (pytest-html's summary) needs verdicts, not bodies: drop the
         # evidence before pytest-html builds its page, the run's peak of memory.
         self.records.clear()
@@ -170,11 +181,16 @@ class CompatSession:
             {**site, "probes": [{k: v for k, v in p.items() if k not in ("request", "response")} for p in site["probes"]]}
             for site in self.results["sites"]]}
 
-    def pytest_unconfigure(self, config: pytest.Config) -> None:
-        for child in self._children:  # an interrupted run must not leave probers behind
+    def _stop_helpers(self) -> None:
+        for child in self._children:
             child.kill()
         if self.fleet is not None:
             self.fleet.stop()
+            self.fleet = None
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self._stop_helpers()  # nothing may outlive the run: probers, the fleet, the run store
+        shutil.rmtree(self.state.store.root, ignore_errors=True)
 
     def run_info(self) -> dict[str, Any]:
         s = self.settings
@@ -190,11 +206,15 @@ class CompatSession:
         }
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not hasattr(self, "results"):
+        if self.interrupted:
+            terminalreporter.write_line("relaycompat: interrupted: results.json and the reports keep the last complete run",
+                                        yellow=True)
             return
-        path = Path(self.settings.report_path / "results.json")
-        rotated = self.results["run"]["rotated_tokens"] if hasattr(self, "results") else []
-        for slug in rotated:
+        if self.probe_problem:
+            terminalreporter.write_line(f"relaycompat: {self.probe_problem}", red=True, bold=True)
+        if self.results is None:
+            return
+        for slug in self.results["run"]["rotated_tokens"]:
             terminalreporter.write_line(
                 f"WARNING: GET /api/user/token was called on {self.sites[slug].name!r}: its access token was "
                 "rotated and the one in your site file no longer works; copy the new one from the dashboard",
@@ -203,7 +223,7 @@ class CompatSession:
         for site in self.results["sites"]:
             if (site.get("backend") or {}).get("mismatch"):
                 terminalreporter.write_line(f"NOTE: {site['name']!r}: {site['backend']['mismatch']}", yellow=True)
-        terminalreporter.write_sep("-", f"relaycompat results: {path}")
+        terminalreporter.write_sep("-", f"relaycompat results: {self.settings.report_path / 'results.json'}")
 
 
 class XdistHooks:
@@ -213,20 +233,8 @@ class XdistHooks:
         self.session = session
 
     def pytest_configure_node(self, node: Any) -> None:
-        node.workerinput["relaycompat"] = self.session.state.to_workerinput()
+        node.workerinput[PROPERTY] = self.session.state.to_workerinput()
 
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         if executes_tests(self.session.config.option):
             self.session.start_probing(self.session.selection_from_ids(ids))
-
-
-def _outcome_of(report: pytest.TestReport) -> str | None:
-    if hasattr(report, "wasxfail"):
-        return "xfailed" if report.skipped else "xpassed"
-    if report.when == "call":
-        return report.outcome
-    if report.when == "setup" and not report.passed:
-        return "skipped" if report.skipped else "error"
-    if report.when == "teardown" and report.failed:
-        return "error"
-    return None

@@ -21,10 +21,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from ._config import DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT
 from ._errors import ConfigError
 
-DEFAULT_TIMEOUT = 15.0
-DEFAULT_MAX_IN_FLIGHT = 4
 _ENV_REFERENCE = re.compile(r"\$\{([^}]*)\}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -46,20 +45,31 @@ class Site:
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
     min_interval_ms: float = 0.0
     latency_ms: float = 0.0
+    #: Every value read from the environment (``${NAME}``): secrets, whatever field they fill.
+    env_values: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.access_token, self.api_key) if s)
+        return tuple(s for s in (self.access_token, self.api_key, *self.env_values) if s)
 
     def with_url(self, url: str) -> Site:
         return replace(self, url=url.rstrip("/"))
+
+    def __repr__(self) -> str:  # never a credential, nor a secret read into the URL
+        return f"Site(name={self.name!r}, slug={self.slug!r}, url={self._masked(self.url)!r}, emulate={self.emulate!r})"
+
+    def _masked(self, text: str | None) -> str | None:
+        for value in self.env_values:
+            if text and len(value) >= 6:
+                text = text.replace(value, "[redacted]")
+        return text
 
     def public(self) -> dict[str, Any]:
         """A plain, secret-free description (safe for workers, results and reports)."""
         return {
             "name": self.name,
             "slug": self.slug,
-            "url": self.url,
+            "url": self._masked(self.url),
             "emulate": self.emulate,
             "backend": self.backend,
             "user_id": self.user_id,
@@ -100,11 +110,12 @@ def _describe_schema_error(error: Any) -> str:
     return f"{prefix}{error.message}"
 
 
-def _expand_env(value: Any, environ: os._Environ[str] | dict[str, str]) -> tuple[Any, list[str]]:
-    """Replace ``${NAME}`` in strings; return the value and the names that are not set."""
+def _expand_env(value: Any, environ: os._Environ[str] | dict[str, str]) -> tuple[Any, list[str], list[str]]:
+    """Replace ``${NAME}`` in strings; return the value, the names not set, the values read."""
     if not isinstance(value, str):
-        return value, []
+        return value, [], []
     missing: list[str] = []
+    read: list[str] = []
 
     def substitute(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -114,9 +125,10 @@ def _expand_env(value: Any, environ: os._Environ[str] | dict[str, str]) -> tuple
         if name not in environ:
             missing.append(name)
             return ""
+        read.append(environ[name])
         return environ[name]
 
-    return _ENV_REFERENCE.sub(substitute, value), missing
+    return _ENV_REFERENCE.sub(substitute, value), missing, read
 
 
 def slugify(text: str) -> str:
@@ -138,12 +150,15 @@ def _slug_for(entry: dict[str, Any]) -> str:
     return slugify(str(entry.get("emulate") or "")) or "site"
 
 
-def _check_url(url: str) -> str | None:
+def _check_url(url: str, shown: str) -> str | None:
+    """A problem with ``url``, quoting ``shown`` (the URL as written, before ``${NAME}`` is read)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"url: {url!r} is not an http(s) URL (write it as https://host/)"
+        return f"url: {shown!r} is not an http(s) URL (write it as https://host/)"
+    if parts.username or parts.password:
+        return "url: holds a user or password (user:password@host); give credentials as access_token, never in the URL"
     if parts.query or parts.fragment:
-        return f"url: {url!r} has a query or fragment; give the site's base URL only"
+        return f"url: {shown!r} has a query or fragment; give the site's base URL only"
     return None
 
 
@@ -206,14 +221,16 @@ def load_sites(
                     continue
                 label = _site_label(entry, index + 1)
                 values: dict[str, Any] = {}
+                env_values: list[str] = []
                 for key, raw in entry.items():
-                    value, missing = _expand_env(raw, env)
+                    value, missing, read = _expand_env(raw, env)
+                    env_values += read
                     for name in missing:
                         hint = name if " " in name else f"environment variable {name} is not set (export it, or remove the field)"
                         problems.append(f"{path}: {label}: {key}: {hint}")
                     values[key] = value
                 if "url" in values:
-                    bad_url = _check_url(str(values["url"]))
+                    bad_url = _check_url(str(values["url"]), shown=str(entry["url"]))
                     if bad_url:
                         problems.append(f"{path}: {label}: {bad_url}")
                         continue
@@ -239,6 +256,7 @@ def load_sites(
                         max_in_flight=int(values.get("max_in_flight", DEFAULT_MAX_IN_FLIGHT)),
                         min_interval_ms=float(values.get("min_interval_ms", 0)),
                         latency_ms=float(values.get("latency_ms", 0)),
+                        env_values=tuple(env_values),
                     )
                 )
     problems += _duplicates(sites)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ._catalogue import Catalogue, load_catalogue
-from ._config import Settings
+from ._config import DEFAULT_TIMEOUT, Settings
 from ._expectations import Manifests
 from ._store import RunStore
 
@@ -32,7 +32,7 @@ class SuiteState:
     def wait_budget(self, site: dict[str, Any]) -> float:
         """How long a test may wait for its site: the worst case of the site's probes, plus slack."""
         s = self.settings
-        per_probe = (s.retries + 1) * (float(site.get("timeout", 15)) + s.retry_after_cap)
+        per_probe = (s.retries + 1) * (float(site.get("timeout", DEFAULT_TIMEOUT)) + s.retry_after_cap)
         return len(self.catalogue) * per_probe + 120.0
 
     def read_site(self, slug: str) -> dict[str, Any]:

@@ -83,6 +83,3 @@ class RunStore:
         record = json.loads(path.read_text(encoding="utf-8"))
         self._cache[slug] = record
         return record
-
-    def site_slugs(self) -> list[str]:
-        return sorted(p.stem for p in self._sites.glob("*.json"))

@@ -16,6 +16,7 @@ import pytest
 from ._catalogue import Endpoint, load_catalogue
 from ._expectations import FAIL, PASS, SKIP, XFAIL, decide, family_of
 from ._state import suite_state
+from ._store import ProberFailed
 
 ENDPOINT_MARK = "relaycompat_endpoint"
 #: The user property that ties a test report to its (site slug, endpoint id).
@@ -29,7 +30,10 @@ def _find_probe(record: dict[str, Any], endpoint: Endpoint) -> dict[str, Any] | 
 def check_endpoint(request: pytest.FixtureRequest, site: dict[str, Any], endpoint: Endpoint) -> None:
     """The body of every endpoint test."""
     state = suite_state(request.config)
-    record = state.read_site(site["slug"])
+    try:
+        record = state.read_site(site["slug"])
+    except (ProberFailed, TimeoutError) as exc:
+        pytest.fail(f"no result for this site: {exc} (the lines above the test summary say why)", pytrace=False)
     if record.get("error"):
         pytest.fail(record["error"], pytrace=False)
     probe = _find_probe(record, endpoint)

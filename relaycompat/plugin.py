@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ._catalogue import load_catalogue
-from ._config import BACKENDS, Settings, parse_shard
+from ._config import BACKENDS, DEFAULT_ACCEPT_LANGUAGE, Settings, executes_tests, parse_shard
 from ._errors import ConfigError
 from ._expectations import Manifests
 from ._state import STATE_KEY, SuiteState
@@ -67,7 +67,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Requests in flight at once per site, for every site (default: the site's max_in_flight, 4)")
     group.addoption("--retries", type=_whole_number(0), default=1, metavar="N",
                     help="Extra attempts after a transport error, 429 or 5xx (never after schema or auth results; default 1)")
-    group.addoption("--accept-language", default="zh-CN,zh;q=0.9,en;q=0.8", metavar="VALUE",
+    group.addoption("--accept-language", default=DEFAULT_ACCEPT_LANGUAGE, metavar="VALUE",
                     help="Accept-Language sent to the sites (it decides the language of new-api's messages)")
     parser.addini("relaycompat_catalogue", "Endpoint catalogue, relative to the project root", default="tests/endpoints.yaml")
     parser.addini("relaycompat_sites", "Default folder of site files, relative to the project root", default="sites")
@@ -168,8 +168,8 @@ def _selects_everything(config: pytest.Config) -> bool:
     """
     o = config.option
     narrowing = (o.keyword, o.markexpr, o.deselect, getattr(o, "lf", False), getattr(o, "stepwise", False),
-                 o.ignore, o.ignore_glob, o.collectonly, getattr(o, "setuponly", False), getattr(o, "setupplan", False))
-    if any(narrowing):
+                 o.ignore, o.ignore_glob)
+    if any(narrowing) or not executes_tests(o):
         return False
     tests_file = _root_path(config, "relaycompat_catalogue").parent / "test_endpoints.py"
     for arg in config.args:
@@ -181,11 +181,10 @@ def _selects_everything(config: pytest.Config) -> bool:
     return True
 
 
-def _settings(config: pytest.Config, user_id_headers: tuple[str, ...]) -> Settings:
+def _settings(config: pytest.Config) -> Settings:
     option = config.option
     report_dir = _report_dir(config)
     return Settings(
-        rootdir=str(config.rootpath),
         catalogue=str(_root_path(config, "relaycompat_catalogue")),
         schemas_dir=str(_root_path(config, "relaycompat_schemas")),
         manifests_dir=str(_root_path(config, "relaycompat_manifests")),
@@ -197,7 +196,6 @@ def _settings(config: pytest.Config, user_id_headers: tuple[str, ...]) -> Settin
         report_lang=option.report_lang,
         baseline=str(Path(option.baseline).resolve()) if option.baseline else None,
         shard=option.shard,
-        user_id_headers=user_id_headers,
     )
 
 
@@ -223,15 +221,15 @@ def _start(config: pytest.Config) -> CompatSession:
     from ._session import CompatSession
 
     catalogue = load_catalogue(_root_path(config, "relaycompat_catalogue"))
-    settings = _settings(config, catalogue.user_id_headers)
+    settings = _settings(config)
     if settings.baseline and not Path(settings.baseline).is_file():
         raise ConfigError(f"--baseline {config.option.baseline}: no such file (give an earlier results.json)")
     sites = _sites(config, settings.shard)
     manifests = Manifests.load(Path(settings.manifests_dir), catalogue)
-    SchemaSet.load(Path(settings.schemas_dir))  # a broken schema stops the run here, not in the prober
+    schemas = SchemaSet.load(Path(settings.schemas_dir))  # a broken schema stops the run here, not in the prober
     state = SuiteState(settings, catalogue, manifests, [s.public() for s in sites], RunStore.create())
     config.stash[STATE_KEY] = state
-    return CompatSession(config, state, sites)
+    return CompatSession(config, state, sites, schemas)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -29,7 +30,9 @@ class FleetError(RuntimeError):
 class FleetProcess:
     def __init__(self, specs: Sequence[SiteSpec], *, latency_ms: float | None = None) -> None:
         self.specs = list(specs)
-        self._stats = Path(tempfile.mkstemp(prefix="relaycompat-fleet-", suffix=".json")[1])
+        handle, stats = tempfile.mkstemp(prefix="relaycompat-fleet-", suffix=".json")
+        os.close(handle)
+        self._stats = Path(stats)
         command = [sys.executable, "-m", "relaycompat.emulator", "--spec-stdin", "--json", "--stats-file", str(self._stats)]
         if latency_ms is not None:
             command += ["--latency-ms", str(latency_ms)]
@@ -39,24 +42,30 @@ class FleetProcess:
         stdin.write(json.dumps([asdict(s) for s in self.specs]))
         stdin.close()
         self._urls: dict[str, str] | None = None
-        self.elsewhere_url: str | None = None
 
     def urls(self) -> dict[str, str]:
-        """Slug → URL of every site, waiting for the child to be ready."""
+        """Slug → URL of every site, waiting for the child to be ready (at most READY_TIMEOUT)."""
         if self._urls is None:
-            urls: dict[str, str] = {}
-            stdout: IO[str] = self.process.stdout  # type: ignore[assignment]
-            for line in stdout:
-                item = json.loads(line)
-                if item.get("ready"):
-                    self.elsewhere_url = item.get("elsewhere")
-                    break
-                urls[item["slug"]] = item["url"]
-            else:
-                self._stderr.seek(0)
-                raise FleetError("the emulator process exited early: " + self._stderr.read().decode(errors="replace")[-2000:])
-            self._urls = urls
+            watchdog = threading.Timer(READY_TIMEOUT, self.process.kill)  # a hung child must not hang the run
+            watchdog.start()
+            try:
+                self._urls = self._read_announcements()
+            finally:
+                watchdog.cancel()
         return self._urls
+
+    def _read_announcements(self) -> dict[str, str]:
+        urls: dict[str, str] = {}
+        stdout: IO[str] = self.process.stdout  # type: ignore[assignment]
+        for line in stdout:
+            item = json.loads(line)
+            if item.get("ready"):
+                return urls
+            urls[item["slug"]] = item["url"]
+        self._stderr.seek(0)
+        said = self._stderr.read().decode(errors="replace")[-2000:].strip()
+        raise FleetError("the emulator process ended before it was ready: "
+                         + (said or f"no answer within {READY_TIMEOUT:.0f} s (killed)"))
 
     def stop(self) -> dict[str, Any]:
         """Stop the child; return its per-site statistics (empty if it wrote none)."""

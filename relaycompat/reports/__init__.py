@@ -2,7 +2,7 @@
 
 Public surface: :func:`write_reports` (the run calls it once results.json is written),
 :func:`render_report`, :func:`merge_results` and :func:`results_from_recordings` (for the
-``python -m relaycompat`` commands). The pytest-html hooks live in :mod:`._html` and are
+``python -m relaycompat`` commands: report, merge, import). The pytest-html hooks live in :mod:`._html` and are
 registered by the plugin on the controller.
 """
 

@@ -13,6 +13,8 @@ from ._labels import Labels
 from ._states import STATES, detected_backend
 
 SEPARATOR = " · "
+#: Schema errors a report lists for one probe (the rest are counted).
+SCHEMA_ERRORS = 20
 #: Label keys of the per-backend table's columns.
 BACKEND_COLUMNS = ("col_backend", "col_sites", "col_ok_expected", "col_rate", "col_absent", "col_xpass", "col_skipped")
 

@@ -8,12 +8,14 @@ per endpoint.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._errors import ConfigError
+from .._expectations import UNKNOWN
+from .._results import load_results
 from ._states import detected_backend, is_failing, is_passing, site_reachable
 
 
@@ -61,7 +63,7 @@ class Changes:
 def backend_version(site: dict[str, Any]) -> str:
     """``family version`` as detected, ``unknown`` when not."""
     backend = site.get("backend") or {}
-    family = detected_backend(site) or "unknown"
+    family = detected_backend(site) or UNKNOWN
     version = backend.get("version")
     return f"{family} {version}" if version else family
 
@@ -111,14 +113,10 @@ def load_baseline(baseline: str | os.PathLike[str] | dict[str, Any] | None) -> t
     """``(document, problem)`` for a baseline given as a path, a parsed document, or nothing."""
     if baseline is None or isinstance(baseline, dict):
         return baseline, None
-    path = Path(baseline)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return None, f"{path}: {type(exc).__name__}: {exc}"
-    if not isinstance(document, dict) or not isinstance(document.get("sites"), list):
-        return None, f"{path}: not a relaycompat results.json (no 'sites' list)"
-    return document, None
+        return load_results(Path(baseline)), None
+    except ConfigError as exc:
+        return None, str(exc)
 
 
 def changes_since(results: dict[str, Any], baseline: str | os.PathLike[str] | dict[str, Any] | None) -> Changes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._describe import SEPARATOR, latency_text, status_text
+from ._describe import SCHEMA_ERRORS, SEPARATOR, latency_text, status_text
 from ._escape import h
 from ._labels import Labels
 from ._states import probe_state
@@ -21,7 +21,6 @@ BODY_CHARS_OTHER = 2000
 #: floor), so a 500-site report stays a size a browser opens and the controller can build.
 BODY_BUDGET = 12_000_000
 BODY_FLOOR = 300
-SCHEMA_ERRORS = 20
 
 
 def body_limits(planned_tests: int) -> tuple[int, int]:

@@ -22,6 +22,7 @@ import pytest
 from pytest_html import extras
 
 from .._config import executes_tests
+from .._results import outcome_of
 from .._suite import PROPERTY
 from .._verdicts import VERDICTS
 from ._describe import latency_text, status_text
@@ -29,7 +30,7 @@ from ._diff import changes_since
 from ._escape import h
 from ._evidence import body_limits, evidence_html
 from ._labels import Labels
-from ._states import probe_state
+from ._states import detected_backend, probe_state
 from ._summary_html import summary_html
 
 if TYPE_CHECKING:
@@ -38,15 +39,6 @@ if TYPE_CHECKING:
 COLUMNS = ("site", "backend", "endpoint", "verdict", "status", "latency")
 #: Rows rendered collapsed when the project does not set render_collapsed (pytest-html's default is "passed").
 COLLAPSED = ["passed", "xfailed", "skipped"]
-
-
-def _outcome(report: pytest.TestReport) -> str:
-    """The outcome results.json records for a report (xfail-aware)."""
-    if hasattr(report, "wasxfail"):
-        return "xfailed" if report.skipped else "xpassed"
-    if report.when != "call" and report.failed:
-        return "error"
-    return str(report.outcome)
 
 
 def _sort_key(text: str) -> str:
@@ -88,7 +80,7 @@ class HtmlReport:
         if record is None:
             return None, None, True
         probe = next((p for p in record.get("probes", []) if p.get("id") == props["endpoint"]), None)
-        return record, (None if probe is None else {**probe, "outcome": _outcome(report)}), True
+        return record, (None if probe is None else {**probe, "outcome": outcome_of(report) or "passed"}), True
 
     # ---- pytest-html hooks ------------------------------------------------------------------
     @pytest.hookimpl(optionalhook=True)
@@ -109,9 +101,8 @@ class HtmlReport:
         values = dict.fromkeys(COLUMNS, "")
         if record is not None:
             site, backend = record.get("site") or {}, record.get("backend") or {}
-            detected = backend.get("detected")
             values["site"] = h(site.get("name", ""))
-            known = detected if detected not in (None, "unknown") else None
+            known = detected_backend(record)
             text = " ".join(str(x) for x in (known, backend.get("version")) if x)
             values["backend"] = h(text if known else self.labels("backend_unknown"))
         if probe is not None:
@@ -132,7 +123,7 @@ class HtmlReport:
         results = getattr(self.session, "results", None)
         if results is None:
             return
-        changes = changes_since(results, self.session.settings.baseline)
+        changes = changes_since(results, self.session.baseline)
         prefix.append(self.session.redactor.text(summary_html(results, self.labels, changes)))
 
     # ---- evidence and the final scrub -------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 
 from ._describe import (
     BACKEND_COLUMNS,
+    SCHEMA_ERRORS,
     SEPARATOR,
     backend_text,
     credentials_text,
@@ -39,7 +40,6 @@ BODY_CHARS = 3000
 #: Rows shown per kind of change; the rest is counted.
 CHANGE_ROWS = 50
 #: Schema errors shown per probe.
-SCHEMA_ERRORS = 20
 
 Section = tuple[str, str]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ._states import STATES, probe_state
+from ._states import STATES, detected_backend, probe_state
 
 
 @dataclass(frozen=True)
@@ -55,13 +55,11 @@ def build_matrix(results: dict[str, Any]) -> Matrix:
                 cells.append(Cell(None))
             else:
                 cells.append(Cell(probe_state(probe), probe.get("verdict"), probe.get("reason"), probe.get("outcome")))
-        backend = site.get("backend") or {}
-        detected = backend.get("detected")
         rows.append(Row(
             name=str(site.get("name", "")),
             slug=str(site.get("slug", "")),
-            backend=None if detected in (None, "unknown") else str(detected),
-            version=backend.get("version"),
+            backend=detected_backend(site),
+            version=(site.get("backend") or {}).get("version"),
             cells=tuple(cells),
         ))
     return Matrix(endpoints, tuple(rows))

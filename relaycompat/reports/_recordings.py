@@ -18,11 +18,11 @@ from .. import __version__
 from .. import _verdicts as v
 from .._catalogue import Catalogue, Endpoint
 from .._classify import Classification, classify
-from .._fingerprint import detect
+from .._fingerprint import backend_record, detect
 from .._http import Exchange
 from .._json import JSONProblem, loads_strict
 from .._redact import Redactor
-from .._results import FORMAT_VERSION
+from .._results import FORMAT_VERSION, catalogue_entries
 
 _STRING_FIELD = re.compile(r'"([^"\\]{1,64})"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
 _AUTH = ("user", "relay")
@@ -134,7 +134,7 @@ def results_from_recordings(recordings: dict[str, Any], *, catalogue: Catalogue 
                 },
             })
         detection = detect(observed)
-        if any(p["id"] == "api_user_token" and p["verdict"] == v.OK for p in probes):
+        if any(by_path[p["endpoint"]].mutating and p["verdict"] == v.OK for p in probes):
             rotated.append(f"site-{index:02d}")
         sites.append({
             "name": recorded["name"],
@@ -143,7 +143,7 @@ def results_from_recordings(recordings: dict[str, Any], *, catalogue: Catalogue 
             "emulate": None,
             "source": "recordings",
             "credentials": {"access_token": configured, "api_key": False, "user_id": False},
-            "backend": {"declared": None, **detection.to_dict(), "mismatch": None},
+            "backend": backend_record(None, detection),
             "error": None,
             "emulator": None,
             "probes": probes,
@@ -154,10 +154,6 @@ def results_from_recordings(recordings: dict[str, Any], *, catalogue: Catalogue 
         "tool": {"name": "relaycompat", "version": __version__},
         "run": {"started_at": recordings.get("generated"), "allow_mutating": True, "shard": None,
                 "report_lang": "zh", "probe_seconds": None, "rotated_tokens": rotated, "source": "recordings"},
-        "catalogue": [
-            {"id": e.id, "path": e.path, "desc": e.desc, "desc_en": e.desc_en, "documented": e.documented,
-             "in_code": e.in_code, "auth": e.auth, "mutating": e.mutating}
-            for e in endpoints
-        ],
+        "catalogue": catalogue_entries(endpoints),
         "sites": sites,
     }

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import _verdicts as v
+from .._expectations import UNKNOWN
 
 STATES: tuple[str, ...] = (
     "ok", "xpass", "absent", "skipped", "schema", "auth", "blocked", "rate_limited",
@@ -94,4 +95,4 @@ def site_reachable(site: Mapping[str, Any]) -> bool | None:
 def detected_backend(site: Mapping[str, Any]) -> str | None:
     """The detected family, or ``None`` when unknown."""
     detected = (site.get("backend") or {}).get("detected")
-    return None if detected in (None, "", "unknown") else str(detected)
+    return None if detected in (None, "", UNKNOWN) else str(detected)

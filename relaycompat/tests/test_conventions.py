@@ -51,3 +51,14 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     command = "pip install -e '.[dev]' && python -m pytest relaycompat/tests -n auto"
     assert command in readme
     assert (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1] == command
+
+
+def test_the_backend_families_agree_everywhere() -> None:
+    import json
+
+    from relaycompat._config import BACKENDS
+
+    schema = json.loads((PACKAGE / "data" / "sites.schema.json").read_text(encoding="utf-8"))
+    assert tuple(schema["$defs"]["site"]["properties"]["backend"]["enum"]) == BACKENDS
+    assert sorted(p.stem for p in (REPO_ROOT / "manifests").glob("*.yaml")) == sorted(BACKENDS)
+    assert sorted(p.name for p in (REPO_ROOT / "schemas").iterdir() if p.is_dir() and p.name != "common") == sorted(BACKENDS)

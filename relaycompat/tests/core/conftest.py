@@ -74,9 +74,8 @@ def status_schema(tmp_path_factory: pytest.TempPathFactory) -> SchemaSet:
 
 
 def make_settings(**overrides: Any) -> Settings:
-    base = dict(rootdir=str(REPO_ROOT), catalogue=str(REPO_ROOT / "tests/endpoints.yaml"), schemas_dir="",
-                manifests_dir=str(REPO_ROOT / "manifests"), report_dir="/nonexistent", retries=0,
-                user_id_headers=("New-Api-User", "Veloera-User", "Rix-Api-User", "voapi-user", "User-id"))
+    base = dict(catalogue=str(REPO_ROOT / "tests/endpoints.yaml"), schemas_dir="",
+                manifests_dir=str(REPO_ROOT / "manifests"), report_dir="/nonexistent", retries=0)
     return Settings(**{**base, **overrides})
 
 

@@ -126,3 +126,15 @@ def test_the_shipped_site_files_load() -> None:
     public = load_sites([root / "examples" / "public-sites.yaml"], environ={})
     assert len(public) == 31 and all(site.url and site.url.startswith("https://") for site in public)
     assert not any(site.secrets for site in public)
+
+
+def test_every_value_read_from_the_environment_is_a_secret(tmp_path: Path) -> None:
+    path = write(tmp_path, "sites:\n  - {name: A, url: 'https://relay.example/${PATH_TOKEN}/', access_token: '${TOKEN}'}\n")
+    (site,) = load_sites([path], environ={"PATH_TOKEN": "path-secret-123", "TOKEN": "token-secret-456"})
+    assert set(site.secrets) == {"path-secret-123", "token-secret-456"}
+    assert "path-secret-123" not in str(site.public()) and "path-secret-123" not in repr(site)
+
+
+def test_credentials_in_a_url_are_refused_without_echoing_them(tmp_path: Path) -> None:
+    found = problems(tmp_path, "sites:\n  - {name: A, url: 'https://user:${PW}@relay.example/'}\n", {"PW": "hunter2-secret"})
+    assert len(found) == 1 and "user or password" in found[0] and "hunter2" not in found[0]

@@ -29,9 +29,9 @@ SECRETS = {"user_id": 4242, "access_token": "fingerprint-test-access-token", "ap
 def _probe(profile: str, tmp_path: Path, *, declared: str | None = None, **account: Any) -> dict[str, Any]:
     spec = SiteSpec(profile, "site", profile, **account)
     cat = catalogue()
-    settings = Settings(rootdir=str(REPO), catalogue=str(REPO / "tests" / "endpoints.yaml"),
+    settings = Settings(catalogue=str(REPO / "tests" / "endpoints.yaml"),
                         schemas_dir=str(REPO / "schemas"), manifests_dir=str(REPO / "manifests"),
-                        report_dir=str(tmp_path), retries=0, user_id_headers=cat.user_id_headers)
+                        report_dir=str(tmp_path), retries=0)
     with serve(spec) as fleet:
         site = Site(profile, "site", "test", url=fleet.urls["site"], backend=declared, timeout=5, **account)
         plan = SitePlan(site, tuple(cat))

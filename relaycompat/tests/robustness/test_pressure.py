@@ -98,3 +98,11 @@ def test_the_fleet_never_sees_more_than_the_limit_in_a_whole_run(run_suite) -> N
     seen = [site["emulator"] for site in run.results["sites"]]
     assert all(stats["requests"] == 23 for stats in seen)  # every endpoint once (the mutating one is not called)
     assert max(stats["max_in_flight"] for stats in seen) == 2  # counted by the emulator, across the run
+
+
+def test_a_nonsense_retry_after_means_backing_off(probe) -> None:
+    handler, arrivals = counting([Response(429, [("Retry-After", "soon")])])
+    with serve_handlers({"s": handler}) as servers:
+        record = probe(f"http://127.0.0.1:{servers['s'].port}", ["api_status"], settings=make_settings(retries=1))
+    (result,) = record["probes"]
+    assert result["verdict"] == "rate_limited" and result["retries"] == 1 and len(arrivals) == 2
