@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ._catalogue import load_catalogue
+from ._config import LANGUAGES
 from ._errors import ConfigError
 from ._redact import Redactor
 from ._results import load_results, write_json
@@ -56,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--baseline", metavar="PATH", help="An earlier results.json: the reports open with what changed since")
-        sub.add_argument("--lang", choices=("zh", "en"), default=None,
+        sub.add_argument("--lang", choices=LANGUAGES, default=None,
                          help="Language of the report's labels (default: the run's --report-lang, else zh)")
 
     merge = commands.add_parser("merge", help="Merge shards' results.json and render the reports of the whole run")

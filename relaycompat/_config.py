@@ -19,6 +19,8 @@ DEFAULT_TIMEOUT = 15.0
 DEFAULT_MAX_IN_FLIGHT = 4
 #: Bodies are read up to this many (decoded) bytes; the rest is not read at all.
 DEFAULT_BODY_CAP = 2 * 1024 * 1024
+#: Languages of the reports' labels; the first is the default.
+LANGUAGES = ("zh", "en")
 #: What the probes send as Accept-Language (it picks the language of new-api's messages).
 DEFAULT_ACCEPT_LANGUAGE = "zh-CN,zh;q=0.9,en;q=0.8"
 

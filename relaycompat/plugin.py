@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ._catalogue import load_catalogue
-from ._config import BACKENDS, DEFAULT_ACCEPT_LANGUAGE, Settings, executes_tests, parse_shard
+from ._config import BACKENDS, DEFAULT_ACCEPT_LANGUAGE, LANGUAGES, Settings, executes_tests, parse_shard
 from ._errors import ConfigError
 from ._expectations import Manifests
 from ._state import STATE_KEY, SuiteState
@@ -57,7 +57,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Also call endpoints that change the account (GET /api/user/token rotates the access token!)")
     group.addoption("--report-dir", default=None, metavar="DIR",
                     help="Where results.json and the reports go (default: reports/ under the project root)")
-    group.addoption("--report-lang", choices=("zh", "en"), default="zh",
+    group.addoption("--report-lang", choices=LANGUAGES, default=LANGUAGES[0],
                     help="Language of the Markdown report's labels (default: zh)")
     group.addoption("--baseline", default=None, metavar="PATH",
                     help="An earlier results.json: the reports then open with what changed since")

@@ -69,3 +69,21 @@ def state_counts_text(counts: Counter[str], labels: Labels) -> str:
 
 def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.0f}%"
+
+
+def body_excerpt(response: Mapping[str, Any], labels: Labels, limit: int) -> tuple[str, str | None]:
+    """The body a report shows (cut at ``limit``) and the note saying it was cut, if it was."""
+    body = str(response.get("body") or "")
+    shown = body[:limit]
+    if len(body) <= limit and not response.get("body_truncated") and not response.get("body_capped"):
+        return shown, None
+    key = "body_cut_capped" if response.get("body_capped") else "body_cut"
+    original = response.get("body_bytes")
+    return shown, labels(key, shown=len(shown), original=original if original is not None else "?")
+
+
+def schema_excerpt(schema: Mapping[str, Any] | None) -> tuple[list[dict[str, Any]], int]:
+    """The schema errors a report lists, and how many there are in all."""
+    errors = list((schema or {}).get("errors") or [])
+    total = max(int((schema or {}).get("error_count") or 0), len(errors))
+    return errors[:SCHEMA_ERRORS], total

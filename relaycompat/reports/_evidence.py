@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._describe import SCHEMA_ERRORS, SEPARATOR, latency_text, status_text
+from ._describe import SEPARATOR, body_excerpt, latency_text, schema_excerpt, status_text
 from ._escape import h
 from ._labels import Labels
 from ._states import probe_state
@@ -39,25 +39,19 @@ def _details(summary: str, content: str, *, open_: bool = False) -> str:
 
 
 def _body(response: dict[str, Any], labels: Labels, limit: int) -> str:
-    body = str(response.get("body") or "")
     size = response.get("body_bytes")
     summary = h(labels("response_body")) + (f" · {size:,} {h(labels('bytes'))}" if isinstance(size, int) else "")
-    if not body:
+    shown, note = body_excerpt(response, labels, limit)
+    if not shown:
         return _details(summary, f'<p class="rc-note">{h(labels("empty_body"))}</p>', open_=True)
-    shown = body[:limit]
-    content = f'<pre class="rc-body">{h(shown)}</pre>'
-    if len(body) > limit or response.get("body_truncated") or response.get("body_capped"):
-        key = "body_cut_capped" if response.get("body_capped") else "body_cut"
-        content += f'<p class="rc-note">{h(labels(key, shown=len(shown), original=size if size is not None else "?"))}</p>'
+    content = f'<pre class="rc-body">{h(shown)}</pre>' + (f'<p class="rc-note">{h(note)}</p>' if note else "")
     return _details(summary, content, open_=True)
 
 
 def _schema(schema: dict[str, Any] | None, labels: Labels) -> str:
-    errors = (schema or {}).get("errors") or []
-    if not errors:
+    shown, total = schema_excerpt(schema)
+    if not shown:
         return ""
-    total = max(int((schema or {}).get("error_count") or 0), len(errors))
-    shown = errors[:SCHEMA_ERRORS]
     items = "".join(
         f"<li><code>{h(e.get('path', '$'))}</code>: "
         f"{h(labels('schema_error_line', expected=e.get('expected', '?'), actual=e.get('actual', '?')))}</li>"

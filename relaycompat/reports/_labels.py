@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-LANGUAGES = ("zh", "en")
+from .._config import LANGUAGES
+
 DEFAULT_LANGUAGE = "zh"
 
 

@@ -19,12 +19,13 @@ from typing import Any
 
 from ._describe import (
     BACKEND_COLUMNS,
-    SCHEMA_ERRORS,
     SEPARATOR,
     backend_text,
+    body_excerpt,
     credentials_text,
     latency_text,
     percent,
+    schema_excerpt,
     state_counts_text,
     status_text,
 )
@@ -205,26 +206,19 @@ def _flag(value: Any) -> str:
 
 
 def _body_block(response: dict[str, Any], labels: Labels) -> list[str]:
-    body = str(response.get("body") or "")
-    if not body:
+    shown, note = body_excerpt(response, labels, BODY_CHARS)
+    if not shown:
         return [labels("empty_body")]
-    shown = body[:BODY_CHARS]
     content_type = str((response.get("headers") or {}).get("content-type", ""))
     info = "json" if shown.lstrip()[:1] in ("{", "[") else ("html" if "html" in content_type else "text")
-    parts = [md_fence(shown, info)]
-    if len(body) > BODY_CHARS or response.get("body_truncated") or response.get("body_capped"):
-        key = "body_cut_capped" if response.get("body_capped") else "body_cut"
-        parts += ["", "> " + md_text(labels(key, shown=len(shown), original=response.get("body_bytes", "?")))]
-    return parts
+    return [md_fence(shown, info)] + (["", "> " + md_text(note)] if note else [])
 
 
 def _schema_block(schema: dict[str, Any] | None, labels: Labels) -> list[str]:
-    errors = (schema or {}).get("errors") or []
-    if not errors:
+    shown, total = schema_excerpt(schema)
+    if not shown:
         return []
-    total = max(int((schema or {}).get("error_count") or 0), len(errors))
     lines = [f"**{labels('schema_errors', n=total)}**", ""]
-    shown = errors[:SCHEMA_ERRORS]
     for error in shown:
         text = labels("schema_error_line", expected=error.get("expected", "?"), actual=error.get("actual", "?"))
         lines.append(f"- {md_code(error.get('path', '$'), in_table=False)}: {md_text(text)}")
