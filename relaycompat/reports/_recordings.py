@@ -1,4 +1,4 @@
-"""Recordings in the sample report's shape (``tests/data/recordings.json``) as a results document.
+"""Recordings in the sample report's shape (``testing/data/recordings.json``) as a results document.
 
 The probing script behind the sample report kept, per probe, a status (a number, ``EPROTO`` or
 ``ERROR``), the body cut at 3 000 characters (``truncated_from``: its length before) or an error

@@ -9,7 +9,7 @@ from relaycompat._catalogue import Catalogue
 from relaycompat._classify import classify
 from relaycompat._fingerprint import Detection, Observed, ancestors, backend_record, detect, mismatch, rules
 from relaycompat._http import Exchange
-from relaycompat.tests.recorded import catalogue
+from testing.recorded import catalogue
 
 CAT: Catalogue = catalogue()
 

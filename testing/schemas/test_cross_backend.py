@@ -15,7 +15,7 @@ import pytest
 
 from relaycompat._schemas import SchemaSet
 from relaycompat.emulator import profile_names
-from relaycompat.tests.recorded import recorded_body
+from testing.recorded import recorded_body
 
 
 def _paths(result: Any) -> list[str]:

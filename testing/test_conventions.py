@@ -14,7 +14,7 @@ from relaycompat.emulator import describe_profiles
 from .conftest import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "relaycompat"
-MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "tests" not in p.relative_to(PACKAGE).parts)
+MODULES = sorted(PACKAGE.rglob("*.py"))
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(REPO_ROOT)))
@@ -41,14 +41,14 @@ def test_ruff_finds_nothing() -> None:
     ruff = shutil.which("ruff")
     if ruff is None:
         pytest.skip("ruff (the dev extra) is not installed")
-    completed = subprocess.run([ruff, "check", "relaycompat", "benchmarks", "tests", "conftest.py"], cwd=REPO_ROOT,
+    completed = subprocess.run([ruff, "check", "relaycompat", "benchmarks", "tests", "testing", "conftest.py"], cwd=REPO_ROOT,
                                capture_output=True, text=True)
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    command = "pip install -e '.[dev]' && python -m pytest relaycompat/tests -n auto"
+    command = "pip install -e '.[dev]' && python -m pytest testing -n auto"
     assert command in readme
     assert (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1] == command
 

@@ -6,7 +6,7 @@ import pytest
 
 from relaycompat._catalogue import Catalogue
 from relaycompat._schemas import SchemaSet
-from relaycompat.tests.recorded import REPO, catalogue
+from testing.recorded import REPO, catalogue
 
 SCHEMAS_DIR = REPO / "schemas"
 

@@ -118,7 +118,7 @@ def test_folders_expand_to_their_yaml_files_only(tmp_path: Path) -> None:
 
 
 def test_the_shipped_site_files_load() -> None:
-    root = Path(__file__).resolve().parents[3] / "sites"
+    root = Path(__file__).resolve().parents[2] / "sites"
     from relaycompat.emulator import profile_names
 
     demo = load_sites([root / "demo.yaml"], profiles=profile_names(), environ={})

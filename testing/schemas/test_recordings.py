@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from relaycompat._schemas import SchemaSet
-from relaycompat.tests.recorded import is_cut, recorded_body, recordings, successful_bodies, truth
+from testing.recorded import is_cut, recorded_body, recordings, successful_bodies, truth
 
 BODIES = list(successful_bodies())
 

@@ -12,7 +12,7 @@ from relaycompat._config import BACKENDS
 from relaycompat._errors import ConfigError
 from relaycompat._expectations import Manifests
 from relaycompat._schemas import BASE_URI, VERSIONS_KEY, SchemaSet
-from relaycompat.tests.recorded import REPO
+from testing.recorded import REPO
 
 from .conftest import SCHEMAS_DIR
 

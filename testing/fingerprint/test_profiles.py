@@ -19,8 +19,8 @@ from relaycompat._redact import Redactor
 from relaycompat._schemas import SchemaSet
 from relaycompat._sites import Site
 from relaycompat.emulator import SiteSpec, backend_profile_names, load_profile, profile_names
-from relaycompat.tests.conftest import serve
-from relaycompat.tests.recorded import REPO, catalogue
+from testing.conftest import serve
+from testing.recorded import REPO, catalogue
 
 BACKEND_PROFILES = backend_profile_names()
 SECRETS = {"user_id": 4242, "access_token": "fingerprint-test-access-token", "api_key": "sk-" + "F1ngerprintRelayKey" * 3}

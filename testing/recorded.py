@@ -24,7 +24,7 @@ from relaycompat._http import Exchange
 from relaycompat._json import structure
 from relaycompat.reports._recordings import recorded_exchange
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).with_name("data")
 #: The recorder cut bodies at this many characters; four cut bodies lack ``truncated_from``.
 CUT_AT = 3000

@@ -9,7 +9,7 @@ from typing import Any
 from relaycompat._redact import Redactor
 from relaycompat._schema_findings import MAX_ACTUAL
 from relaycompat._schemas import MAX_ERRORS, SchemaSet
-from relaycompat.tests.recorded import recorded_body
+from testing.recorded import recorded_body
 
 TOKEN = {"id": 1, "user_id": 7, "key": "k" * 48, "status": 1, "name": "a", "created_time": 1, "accessed_time": 1,
          "expired_time": -1, "remain_quota": 5, "unlimited_quota": False, "used_quota": 0}

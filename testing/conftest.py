@@ -22,7 +22,7 @@ from relaycompat.emulator import Fleet, SiteSpec
 
 pytest_plugins = ["pytester"]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).with_name("data")
 
 # The suite runs these tests start would append their summaries to the job summary of the CI

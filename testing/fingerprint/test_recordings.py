@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from relaycompat._fingerprint import backend_record, detect
-from relaycompat.tests.recorded import catalogue, observed_of, recordings, truth
+from testing.recorded import catalogue, observed_of, recordings, truth
 
 SITES = recordings()["sites"]
 
