@@ -119,11 +119,15 @@ class Account:
 
     # ---- credentials -----------------------------------------------------------------------
     def key_is_valid(self, key: str) -> bool:
+        return self.token_for_key(key) is not None
+
+    def token_for_key(self, key: str) -> dict[str, Any] | None:
+        """The enabled relay token an ``Authorization`` value names (``Bearer sk-…``), or ``None``."""
         key = key.strip()
         if key[:7].lower() == "bearer ":
             key = key[7:].strip()
         key = key.removeprefix("sk-")
-        return any(t["key"] == key and t["status"] == 1 for t in self.tokens)
+        return next((t for t in self.tokens if t["key"] == key and t["status"] == 1), None) if key else None
 
     def rotate_access_token(self) -> str:
         """Generate a new access token; the previous one stops working immediately."""
@@ -135,6 +139,19 @@ class Account:
             token = base64.b64encode(rng.randbytes((29 + rng.randint(0, 3)) * 3 // 4)).decode()
         self.access_token = token
         return token
+
+    def ensure_token(self, name: str) -> str:
+        """The key of the relay token called ``name``, created (unlimited) on first use: the side
+        effect of one-hub's ``GET /api/token/playground`` (controller/token.go GetPlaygroundToken)."""
+        token = next((t for t in self.tokens if t["name"] == name), None)
+        if token is None:
+            now = int(time.time())
+            key = _key(random.Random(f"{self.user_id}-{name}-{time.time_ns()}"))
+            token = {"id": max((t["id"] for t in self.tokens), default=0) + 1, "name": name, "key": key,
+                     "masked_key": mask_key(key), "status": 1, "created_time": now, "accessed_time": now,
+                     "expired_time": 0, "remain_quota": 0, "unlimited_quota": True, "used_quota": 0}
+            self.tokens.append(token)
+        return str(token["key"])
 
     # ---- check-in (Veloera) ----------------------------------------------------------------
     @property
@@ -151,7 +168,8 @@ class Account:
     def rows(self, name: str) -> list[dict[str, Any]]:
         """The rows of collection ``name``, each a mapping ``{<row name>: {...}}``.
 
-        Tokens and logs come newest first, as the backends list them (``ORDER BY id DESC``).
+        Tokens and logs come newest first, as the backends list them (``ORDER BY id DESC``);
+        ``quota_data`` oldest first, as a query without ``ORDER BY`` reads the table.
         """
         makers: dict[str, Callable[[], list[dict[str, Any]]]] = {
             "tokens": lambda: [{"token": t} for t in sorted(self.tokens, key=lambda t: -t["id"])],
@@ -161,6 +179,9 @@ class Account:
             "channels": lambda: [{"channel": c} for c in self._channels()],
             "vendors": lambda: [{"vendor": v} for v in self._vendors()],
             "usage": lambda: [{"usage": u} for u in self._usage()],
+            "quota_data": lambda: [{"quota": q} for q in self._quota_data()],
+            # what the emulated account never made: top-ups, check-ins, subscriptions, async tasks
+            **{name: list for name in ("topups", "checkins", "subscriptions", "midjourney", "tasks")},
         }
         if name not in makers:
             raise KeyError(f"unknown collection {name!r} (known: {', '.join(sorted(makers))})")
@@ -193,6 +214,20 @@ class Account:
 
     def _vendors(self) -> list[dict[str, Any]]:
         return [{"id": vid, "name": owner, "icon": f"{owner}.Color"} for owner, vid in self._vendor_ids().items()]
+
+    def _quota_data(self) -> list[dict[str, Any]]:
+        """Consume logs summed per hour and model, oldest first: new-api's ``quota_data`` rows
+        (model/usedata.go LogQuotaData keeps ``created_at - created_at % 3600``)."""
+        rows: dict[tuple[int, str], dict[str, Any]] = {}
+        for log in reversed(self.logs):
+            hour = log["created_at"] - log["created_at"] % 3600
+            row = rows.setdefault((hour, log["model_name"]), {
+                "id": len(rows) + 1, "created_at": hour, "model_name": log["model_name"],
+                "count": 0, "quota": 0, "token_used": 0})
+            row["count"] += 1
+            row["quota"] += log["quota"]
+            row["token_used"] += log["prompt_tokens"] + log["completion_tokens"]
+        return list(rows.values())
 
     def _usage(self) -> list[dict[str, Any]]:
         """Consume logs summed by UTC day and model (the dashboards' rows)."""

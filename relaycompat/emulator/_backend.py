@@ -1,13 +1,14 @@
 """A relay backend played from its profile: routing, auth, envelopes and bodies.
 
 Nothing here knows a backend by name. A profile (``profiles/<name>.yaml``, docs/emulator.md)
-says which routes exist and at which auth level, which user-id header and refusals the auth
+names its upstream route list (``profiles/routes/<list>.yaml``: every GET the router registers
+and the auth middleware in front of it), says which user-id header and refusals the auth
 middleware uses, which headers each middleware layer adds, and what each body looks like, as
 templates (:mod:`._render`). This module plays that description the way gin and the upstream
-middlewares do (backends.md §2): trailing-slash redirects before any middleware,
-``/api/user/<word>`` captured by the admin ``:id`` route, NoRoute's ``Invalid URL`` body for
-unknown ``/api`` and ``/v1`` paths. Every ``gin.H`` (envelopes, refusals) is a Go map, so its
-keys leave sorted.
+middlewares do (backends.md §2): gin-style patterns (:mod:`._router`), trailing-slash redirects
+before any middleware, NoRoute's ``Invalid URL`` body for unknown paths, and a common user's
+refusal on every admin route. Every ``gin.H`` (envelopes, refusals) is a Go map, so its keys
+leave sorted.
 """
 
 from __future__ import annotations
@@ -16,18 +17,21 @@ import random
 import re
 import string
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from ._account import Account
 from ._paging import PageRefused
-from ._profiles import merge
+from ._profiles import USER_LEVELS, load_route_list
 from ._render import Renderer, go_json, go_sorted, lookup
+from ._router import RouteTable
 from ._server import Request, Response
 
 JSON_TYPE = "application/json; charset=utf-8"
-LEVELS = ("public", "try", "user", "admin", "relay")
+#: The role each dashboard level requires (common.RoleCommonUser / RoleAdminUser / RoleRootUser).
+MIN_ROLE = {"user": 1, "admin": 10, "root": 100}
 GO_INT = re.compile(r"[+-]?[0-9]+")  # what strconv.Atoi accepts
 
 
@@ -47,6 +51,44 @@ def _language(header: str, tables: Mapping[str, Any], default: str) -> str:
     return default
 
 
+@cache
+def route_table(list_name: str) -> RouteTable:
+    """The gin tree of a route list (built once per list, shared by every site that plays it)."""
+    return RouteTable(load_route_list(list_name).routes)
+
+
+class _Query(Mapping[str, str]):
+    """The query string as ``c.Query`` reads it: the first value, ``""`` when absent."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    def __getitem__(self, name: str) -> str:
+        return self._request.arg(name) or ""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._request.query)
+
+    def __len__(self) -> int:
+        return len(self._request.query)
+
+
+class _Messages(Mapping[str, str]):
+    """``$msg.<key>``: a message key in the language this request is answered in."""
+
+    def __init__(self, app: BackendApp, request: Request) -> None:
+        self._app, self._request = app, request
+
+    def __getitem__(self, key: str) -> str:
+        return self._app.message(key, self._request)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
 class BackendApp:
     """One emulated site of a backend profile, with its account."""
 
@@ -58,9 +100,12 @@ class BackendApp:
             "version": profile.get("version", ""),
             "start_time": int(time.time()) - 86400,
             "server_address": server_address,
+            "options": profile.get("options") or {},
         }
         self.routes: dict[str, dict[str, Any]] = profile["routes"]
         self.auth: dict[str, Any] = profile["auth"]
+        self.listed = load_route_list(profile["route_list"]).routes
+        self.table = route_table(profile["route_list"])
 
     # ---- answers ---------------------------------------------------------------------------
     def _template_headers(self, headers: Mapping[str, Any] | None) -> list[tuple[str, str]]:
@@ -92,9 +137,8 @@ class BackendApp:
                 return str(tables[table][key]).format(header=self.auth.get("user_header", ""))
         raise KeyError(f"profile {self.profile.get('name')!r} has no message {key!r}")
 
-    def refusal(self, failure: str, request: Request) -> Response:
-        """The auth middleware's answer for ``failure`` (``auth.refusals`` of the profile)."""
-        spec = self.auth["refusals"][failure]
+    def refusal(self, spec: Mapping[str, Any], request: Request) -> Response:
+        """A dashboard middleware's refusal ``{success: false, message, code?}`` as ``spec`` says."""
         payload: dict[str, Any] = {"success": False, "message": self.message(spec["message"], request)}
         if spec.get("code"):
             payload["code"] = spec["code"]
@@ -122,36 +166,46 @@ class BackendApp:
         return credential[7:].strip() if credential[:7].lower() == "bearer " else credential
 
     def authenticate(self, request: Request, level: str) -> tuple[Response | None, list[tuple[str, str]]]:
-        """(refusal or ``None``, headers a successful auth adds) for ``level`` user/admin/try."""
+        """(refusal or ``None``, headers a successful auth adds) for ``level`` try/user/admin/root."""
         credential = self._credential(request)
         valid = bool(credential) and credential == self.account.access_token
         success = self._template_headers(self.auth.get("success_headers"))
+        refusals = self.auth["refusals"]
         if level == "try":  # TryUserAuth: a credential it honours identifies; anything else is anonymous
             return None, success if valid and self.auth.get("try_reads_token") else []
         if not credential:
-            return self.refusal("no_credential", request), []
+            return self.refusal(refusals["no_credential"], request), []
         if not valid:
-            return self.refusal("bad_credential", request), []
+            return self.refusal(refusals["bad_credential"], request), []
         header = self.auth.get("user_header")
         if header:
             value = request.headers.get(header.lower())
             if value is None or value == "":
-                return self.refusal("header_missing", request), []
+                return self.refusal(refusals["header_missing"], request), []
             if not GO_INT.fullmatch(value):
-                return self.refusal("header_format", request), []
+                return self.refusal(refusals["header_format"], request), []
             if int(value) != self.account.user_id:
-                return self.refusal("header_mismatch", request), []
-        if level == "admin" and self.account.role < 10:
-            return self.refusal("insufficient", request), []
+                return self.refusal(refusals["header_mismatch"], request), []
+        if self.account.role < MIN_ROLE[level]:
+            return self.refusal(refusals["insufficient"], request), []
         return None, success
 
-    def _relay_refusal(self, request: Request) -> Response | None:
-        """Relay ``TokenAuth``: an OpenAI-style error unless the ``sk-`` key is valid (§2.5)."""
+    def _key_refusal(self, request: Request, level: str) -> Response | None:
+        """A relay-key middleware (``TokenAuth`` and its kin): its refusal unless the key is valid.
+
+        ``relay`` answers the OpenAI-style ``relay_error`` (§2.5); any other level is a
+        ``key_auth`` entry of the profile: ``{missing, invalid}`` refusals, or ``relay_error``.
+        """
         key = request.headers.get("authorization", "")
         if key and self.account.key_is_valid(key):
             return None
-        relay = self.profile["relay_error"]
         missing = not self._credential(request).removeprefix("sk-")
+        spec: Any = "relay_error" if level == "relay" else (self.profile.get("key_auth") or {}).get(level)
+        if spec is None:
+            raise ValueError(f"profile {self.profile.get('name')!r}: no key_auth for level {level!r}")
+        if spec != "relay_error":
+            return self.refusal(spec["missing" if missing else "invalid"], request)
+        relay = self.profile["relay_error"]
         message = self.message("relay_missing_key" if missing else "relay_invalid_key", request)
         if relay.get("request_id_suffix"):
             message += f" (request id: {request_id()})"
@@ -160,69 +214,70 @@ class BackendApp:
         return self.answer(int(relay.get("status", 401)), {"error": error})
 
     # ---- routing ---------------------------------------------------------------------------
-    def _route_for(self, request: Request) -> dict[str, Any] | None:
-        route = self.routes.get(request.path)
-        if route is None:
-            return None
-        for variant in route.get("variants") or []:
-            if all(request.arg(name) == str(value) for name, value in variant["query"].items()):
-                merged: dict[str, Any] = merge(route, {k: v for k, v in variant.items() if k != "query"})
-                return merged
-        return route
-
     async def __call__(self, request: Request) -> Response:
-        path = request.path
-        if request.method != "GET":  # the probed routes are all GET; gin answers others with NoRoute
+        if request.method != "GET":  # the emulated routes are all GET; gin answers others with NoRoute
             return self.not_found(request)
-        route = self._route_for(request)
-        if route is None:
+        matched = self.table.match(request.path)
+        if matched is None:
             return self._unrouted(request)
-        level = route.get("auth", "public")
-        if level not in LEVELS:
-            raise ValueError(f"route {path}: unknown auth level {level!r}")
-        headers = self._group_headers(path)
-        if level == "relay":
-            refused = self._relay_refusal(request)
-            if refused is not None:
-                return refused
-        elif level != "public":
+        pattern, params = matched
+        render = self._renderer(request, params)
+        route = self._resolve(self.routes.get(pattern) or {}, render)
+        level = route.get("auth", self.listed[pattern].level)
+        headers = self._group_headers(request.path)
+        if level == "public":
+            pass
+        elif level in USER_LEVELS:
             refused, auth_headers = self.authenticate(request, level)
             if refused is not None:
                 return refused
             headers += auth_headers
+        else:
+            refused = self._key_refusal(request, level)
+            if refused is not None:
+                return refused
+        if not route:  # an admin route nobody but an admin passes: the emulated user is common
+            raise ValueError(f"profile {self.profile.get('name')!r}: no body for {pattern} (level {level})")
         headers += self._template_headers(route.get("headers"))
-        return self._build(request, route, headers)
+        return self._build(request, route, render, headers)
+
+    def _resolve(self, route: dict[str, Any], render: Renderer) -> dict[str, Any]:
+        """The route as this request meets it: its ``let`` values bound, and the keys of the first
+        ``when`` case that holds replacing the route's own (a case's ``data`` replaces, never merges)."""
+        for name, template in (route.get("let") or {}).items():
+            render.context[name] = render(template)
+        for case in route.get("when") or []:
+            if render(case["if"]):
+                return {**route, **{k: v for k, v in case.items() if k != "if"}}
+        return route
 
     def _unrouted(self, request: Request) -> Response:
-        """No registered route: gin's trailing-slash redirect, the ``:id`` capture, else NoRoute."""
-        path = request.path
-        other = path[:-1] if path.endswith("/") else path + "/"
-        if other in self.routes and path not in (self.profile.get("no_trailing_slash_redirect") or []):
-            return self.trailing_slash_redirect(request, other)
-        prefix = self.profile.get("id_route")
-        if prefix and path.startswith(prefix) and "/" not in path[len(prefix):] and path != prefix:
-            return self._admin_get_user(request, path[len(prefix):])
+        """No registered route: gin's trailing-slash redirect, else NoRoute."""
+        target = self.table.redirect_target(request.path)
+        if target and request.path not in (self.profile.get("no_trailing_slash_redirect") or []):
+            return self.trailing_slash_redirect(request, target)
         return self.not_found(request)
 
-    def _admin_get_user(self, request: Request, segment: str) -> Response:
-        """``GET /api/user/:id`` (GetUser), which swallows every unregistered single segment (§2.4)."""
-        refused, headers = self.authenticate(request, "admin")
-        if refused is not None:
-            return refused
-        payload = {"success": False, "message": f'strconv.Atoi: parsing "{segment}": invalid syntax'}
-        return self.answer(200, go_sorted(payload), self._group_headers(request.path) + headers)
-
     # ---- bodies ----------------------------------------------------------------------------
-    def _renderer(self, request: Request) -> Renderer:
+    def _renderer(self, request: Request, params: dict[str, str]) -> Renderer:
         account = self.account
         stats = {"quota": sum(log["quota"] for log in account.logs), "rpm": 0, "tpm": 0}
-        context = {"user": account, "site": self.site, "stats": stats, "now": int(time.time())}
-        return Renderer(context, account.rows, self.profile.get("pages") or {}, request.arg)
+        context = {"user": account, "site": self.site, "stats": stats, "now": int(time.time()),
+                   "query": _Query(request), "path": params, "msg": _Messages(self, request),
+                   "key": account.token_for_key(request.headers.get("authorization", ""))}
+        return Renderer(context, account.rows, self.profile.get("pages") or {}, request.arg,
+                        self.profile.get("shapes") or {})
 
-    def _build(self, request: Request, route: dict[str, Any], headers: list[tuple[str, str]]) -> Response:
-        render = self._renderer(request)
+    def _build(self, request: Request, route: dict[str, Any], render: Renderer,
+               headers: list[tuple[str, str]]) -> Response:
+        status = int(route.get("status", 200))
         if route.get("body") == "generate_token":  # GET /api/user/token: rotates the PAT (§2.6)
             data: Any = self.account.rotate_access_token()
+        elif route.get("body") == "ensure_token":  # one-hub's playground: a relay token made on first call
+            data = self.account.ensure_token(str(route["token_name"]))
+        elif route.get("failure") is not None:  # c.JSON(gin.H{"success": false, "message": …})
+            payload = {"success": False, "message": render(route["failure"])}
+            return self.answer(status, go_sorted(payload), headers)
         else:
             try:
                 data = render(route.get("data"))
@@ -233,6 +288,8 @@ class BackendApp:
             data = go_sorted(data)
         envelope = route.get("envelope", {"success": True, "message": ""})
         if envelope == "raw":
-            return self.answer(200, data, headers)
-        payload = {**render(envelope), "data": data}
-        return self.answer(200, go_sorted(payload), headers)
+            return self.answer(status, data, headers)
+        payload = render(envelope)
+        if "data" in route or route.get("body"):
+            payload["data"] = data
+        return self.answer(status, go_sorted(payload), headers)
