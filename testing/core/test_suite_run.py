@@ -146,3 +146,24 @@ def test_the_demo_fleet_shows_every_verdict_within_a_minute(tmp_path) -> None:
     assert seen == set(VERDICTS)
     assert {"report.md", "report.html", "results.json"} <= {p.name for p in tmp_path.iterdir()}
     assert seconds < 60
+
+
+def test_a_versioned_declaration_applies_by_the_detected_version(run_suite, tmp_path) -> None:
+    """The same manifest entry skips test_api_status on the v1.0.0-rc.22 site and not on the v0.9.25 one."""
+    import shutil
+
+    from ..conftest import REPO_ROOT
+
+    manifests = tmp_path / "manifests"
+    shutil.copytree(REPO_ROOT / "manifests", manifests)
+    text = (manifests / "new-api.yaml").read_text(encoding="utf-8")
+    (manifests / "new-api.yaml").write_text(text.replace("tests:\n", "tests:\n  test_api_status:\n"
+                                            "    declaration: irrelevant\n    versions: '>=1.0.0-rc.22'\n"
+                                            "    reason: a test of versioned declarations\n", 1), encoding="utf-8")
+    sites = TWO_SITES.replace("  - name: 没有凭据\n    id: anonymous\n    emulate: new-api-legacy\n",
+                              "  - name: Current new-api\n    id: current\n    emulate: new-api\n    backend: new-api\n")
+    run = run_suite(sites, f"-o=relaycompat_manifests={manifests}", "-k", "api_status")
+    outcomes = {s["slug"]: (s["backend"]["version"], s["probes"][0]["outcome"]) for s in run.results["sites"]}
+    assert outcomes == {"legacy": ("v0.9.25", "passed"), "current": ("v1.0.0-rc.22", "skipped")}, run.stdout[-2000:]
+    current = run.results["sites"][1]["probes"][0]
+    assert "irrelevant on new-api: a test of versioned declarations" in current["test_message"]
