@@ -8,7 +8,8 @@ The checks run as a ladder, first match wins (schemathesis' check order, backend
     4. status          429, 5xx                       rate_limited, server_error
     5. body            capped, not strict JSON, HTML  invalid_response
     6. refusal         404, 401/403, success:false    not_found, auth_*, forbidden, api_error
-    7. envelope        success:true / OpenAI list     ok (schema validation comes after detection)
+    7. envelope        success:true, an OpenAI list,  ok (schema validation comes after detection)
+                       code:true, a billing object
 
 What a refusal *means* comes from the messages and codes in ``data/classification.yaml``;
 a body whose ``success`` is false is never ``ok``.
@@ -191,7 +192,7 @@ def classify(exchange: Exchange, endpoint: Endpoint) -> Classification:
     if not isinstance(data, dict):
         return Classification(v.INVALID_RESPONSE, f"{_status_line(exchange)}, expected a JSON object, got {type(data).__name__}", data)
     success = data.get("success", _NO_DATA)
-    if success is False or (endpoint.envelope == "openai" and success is _NO_DATA and "error" in data):
+    if success is False or (endpoint.envelope in ("openai", "billing") and success is _NO_DATA and "error" in data):
         verdict = refusal_verdict(message, code, exchange.credentials_sent) or v.API_ERROR
         return Classification(verdict, f"{_status_line(exchange)}, success:false: {_short(message or '(no message)')}", data, message)
     if not 200 <= status < 300:
@@ -201,6 +202,10 @@ def classify(exchange: Exchange, endpoint: Endpoint) -> Classification:
         return Classification(v.INVALID_RESPONSE, f"{_status_line(exchange)}, {got}", data)
     if endpoint.envelope == "openai" and not isinstance(data.get("data"), list) and success is not True:
         return Classification(v.INVALID_RESPONSE, f"{_status_line(exchange)}, no 'data' list in the model list", data)
+    if endpoint.envelope == "usage" and data.get("code") is not True:
+        return Classification(v.INVALID_RESPONSE, f"{_status_line(exchange)}, 'code' is not true", data)
+    if endpoint.envelope == "billing" and not isinstance(data.get("object"), str):
+        return Classification(v.INVALID_RESPONSE, f"{_status_line(exchange)}, no 'object' in the billing answer", data)
     return Classification(v.OK, f"{_status_line(exchange)}, success", data, message)
 
 

@@ -33,7 +33,8 @@ class Settings:
     schemas_dir: str
     manifests_dir: str
     report_dir: str
-    allow_mutating: bool = False
+    #: Side effects (tests/endpoints.yaml ``side_effects``) the run may cause; none by default.
+    side_effects: tuple[str, ...] = ()
     retries: int = 1
     retry_after_cap: float = 10.0
     breaker_threshold: int = 3
@@ -53,7 +54,17 @@ class Settings:
         data = dict(data)
         if data.get("shard") is not None:
             data["shard"] = tuple(data["shard"])
+        data["side_effects"] = tuple(data.get("side_effects") or ())
         return cls(**data)
+
+    def allows(self, side_effect: str | None) -> bool:
+        """Whether an endpoint with ``side_effect`` may be called (``None``: nothing to allow)."""
+        return side_effect is None or side_effect in self.side_effects
+
+    @property
+    def allow_mutating(self) -> bool:
+        """Whether anything with a side effect may be called at all."""
+        return bool(self.side_effects)
 
     @property
     def report_path(self) -> Path:

@@ -119,9 +119,11 @@ async def fetch(
     credentials_sent: bool,
     deadline: float,
     body_cap: int = DEFAULT_BODY_CAP,
+    method: str = "GET",
 ) -> Exchange:
-    """GET ``url`` within ``deadline`` seconds; always return an :class:`Exchange`."""
-    exchange = Exchange("GET", url, dict(headers), credentials_sent)
+    """``method`` (GET; POST only for a catalogue side effect, with an empty JSON object) ``url``
+    within ``deadline`` seconds; always return an :class:`Exchange`."""
+    exchange = Exchange(method, url, dict(headers), credentials_sent)
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
     started = time.perf_counter()
     if host.endswith(RESERVED_TLDS):
@@ -129,7 +131,7 @@ async def fetch(
         return exchange
     try:
         async with asyncio.timeout(deadline):
-            request = client.build_request("GET", url, headers=headers)
+            request = client.build_request(method, url, headers=headers, json={} if method == "POST" else None)
             response = await client.send(request, stream=True, follow_redirects=False)
             try:
                 exchange.status = response.status_code

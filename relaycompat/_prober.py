@@ -8,10 +8,12 @@ client slows down past ~100 connections, docs/performance.md). Per site:
    up to a cap), nothing else is;
 2. after ``breaker_threshold`` transport failures in a row the site is considered down and the
    rest of its probes are not sent (``skipped``, with the reason);
-3. mutating endpoints (``GET /api/user/token``) only with ``--allow-mutating``, and only after
-   every other probe of the site;
-4. backend detection over what was fetched, then schema validation of every success;
-5. one redacted record per site, handed to ``on_site`` (which stores it).
+3. endpoints whose path needs a value read from another probe (``/api/token/{token_id}``)
+   after the others, skipped with the reason when that probe gave none;
+4. endpoints with a side effect (``GET /api/user/token`` …) only when that effect is allowed
+   (``--allow-side-effect``), and only after every other probe of the site;
+5. backend detection over what was fetched, then schema validation of every success;
+6. one redacted record per site, handed to ``on_site`` (which stores it).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 import httpx
 
 from . import _verdicts as v
-from ._catalogue import Catalogue, Endpoint
+from ._catalogue import Catalogue, Endpoint, clock_values
 from ._classify import Classification, classify
 from ._config import Settings
 from ._expectations import effective_family
@@ -107,6 +109,8 @@ class _SiteRun:
         self.pace = asyncio.Lock()
         self.consecutive_transport_failures = 0
         self.down_reason: str | None = None
+        #: Each probe's path with its placeholders filled in (endpoint id -> path).
+        self.paths: dict[str, str] = {}
         loopback = _is_loopback(plan.site.url or "")
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(plan.site.timeout, connect=min(plan.site.timeout, 10.0)),
@@ -144,7 +148,7 @@ class _SiteRun:
 
     async def run_probe(self, probe: Probe) -> None:
         headers, credentials = self.headers_for(probe.endpoint)
-        url = f"{self.site.url}{probe.endpoint.path}"
+        url = f"{self.site.url}{self.paths.get(probe.endpoint.id, probe.endpoint.path)}"
         for attempt in range(self.settings.retries + 1):
             if self.down_reason:
                 if probe.exchange is None:
@@ -157,7 +161,7 @@ class _SiteRun:
                 await self._paced()
                 exchange = await fetch(
                     self.client, url, headers=headers, credentials_sent=credentials,
-                    deadline=self.site.timeout, body_cap=self.settings.body_cap,
+                    deadline=self.site.timeout, body_cap=self.settings.body_cap, method=probe.endpoint.method,
                 )
             probe.exchange, probe.result, probe.retries = exchange, classify(exchange, probe.endpoint), attempt
             self._count(probe.result.verdict)
@@ -178,26 +182,64 @@ class _SiteRun:
 
     async def run(self) -> list[Probe]:
         probes = [Probe(e) for e in self.plan.endpoints]
+        values: dict[str, str] = clock_values()
+        waiting = {p.endpoint.id for p in probes if set(p.endpoint.needs) & set(self.catalogue.values)}
         try:
-            await asyncio.gather(*(self.run_probe(p) for p in probes if not p.endpoint.mutating))
+            await asyncio.gather(*(self._run_with(p, values) for p in probes
+                                   if not p.endpoint.mutating and p.endpoint.id not in waiting))
+            missing = self._read_values(probes, values)
+            await asyncio.gather(*(self._run_with(p, values, missing) for p in probes
+                                   if not p.endpoint.mutating and p.endpoint.id in waiting))
             for probe in (p for p in probes if p.endpoint.mutating):
-                if not self.settings.allow_mutating:
+                effect = self.catalogue.side_effects[str(probe.endpoint.side_effect)]
+                if not self.settings.allows(effect.name):
                     probe.result = Classification(
-                        v.SKIPPED,
-                        f"not called: GET {probe.endpoint.path} changes the account (it generates a new "
-                        "access token and invalidates the old one); pass --allow-mutating to call it",
-                    )
+                        v.SKIPPED, f"not called: {probe.endpoint.method} {probe.endpoint.path} {effect.desc_en}; "
+                                   f"pass --allow-side-effect {effect.name} to call it")
                 else:
-                    await self.run_probe(probe)
+                    await self._run_with(probe, values, missing)
                     self._learn_new_secret(probe)
         finally:
             await self.client.aclose()
         return probes
 
+    def _read_values(self, probes: list[Probe], values: dict[str, str]) -> dict[str, str]:
+        """Fill ``values`` from the probes they are read from; return why each missing one is missing."""
+        by_id = {p.endpoint.id: p for p in probes}
+        missing: dict[str, str] = {}
+        for value in self.catalogue.values.values():
+            source = by_id.get(value.source)
+            if source is None or source.result is None:
+                missing[value.name] = f"{value.source} was not probed in this run (select it too)"
+            elif source.result.verdict != v.OK:
+                missing[value.name] = f"{value.source} answered {source.result.verdict}"
+            elif (read := value.read(source.result.data)) is None:
+                missing[value.name] = f"{value.source} listed none"
+            else:
+                values[value.name] = read
+        return missing
+
+    async def _run_with(self, probe: Probe, values: dict[str, str], missing: dict[str, str] | None = None) -> None:
+        """Run ``probe`` with its placeholders filled, or skip it saying which value is missing."""
+        absent = [name for name in probe.endpoint.needs if name not in values]
+        if absent and self.down_reason:
+            probe.result = Classification(v.SKIPPED, self.down_reason)
+            return
+        if absent:
+            why = "; ".join(f"{name}: {(missing or {}).get(name, 'unknown')}" for name in absent)
+            probe.result = Classification(v.SKIPPED, f"not called: its path needs {', '.join(absent)} ({why})")
+            return
+        if probe.endpoint.needs:
+            self.paths[probe.endpoint.id] = probe.endpoint.render(values)
+        await self.run_probe(probe)
+
     def _learn_new_secret(self, probe: Probe) -> None:
+        """A secret the site just handed out (a new access token, a revealed key) is masked from here on."""
         data = probe.result.data if probe.result else None
-        if isinstance(data, dict) and isinstance(data.get("data"), str):
-            self.redactor.add(data["data"])
+        inner = data.get("data") if isinstance(data, dict) else None
+        for secret in (inner, inner.get("key") if isinstance(inner, dict) else None):
+            if isinstance(secret, str) and secret:
+                self.redactor.add(secret)
 
 
 def _pretty_body(probe: Probe, redactor: Redactor, cap: int) -> tuple[str, bool]:

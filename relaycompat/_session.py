@@ -197,12 +197,13 @@ class CompatSession:
         return {
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started_at)),
             "allow_mutating": s.allow_mutating,
+            "side_effects": list(s.side_effects),
             "shard": list(s.shard) if s.shard else None,
             "report_lang": s.report_lang,
             "probe_seconds": round(self.probe_seconds, 3) if self.probe_seconds is not None else None,
             "rotated_tokens": [slug for slug, record in self.records.items()
                                if any(p["verdict"] in (OK, SCHEMA_MISMATCH) for p in record.get("probes", [])
-                                      if self.catalogue.by_id(p["id"]).mutating)],
+                                      if self.catalogue.by_id(p["id"]).side_effect == "rotate-token")],
         }
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

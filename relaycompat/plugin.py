@@ -9,6 +9,7 @@ is active when the run includes the catalogue's folder (``tests/`` by default); 
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,8 +54,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("relaycompat", "relay site compatibility suite")
     group.addoption("--sites", action="append", default=None, metavar="PATH",
                     help="Site file or folder of *.yaml site files to probe (repeatable; replaces the default sites/ folder)")
+    group.addoption("--allow-side-effect", action="append", default=None, metavar="NAME",
+                    help="Also call the endpoints with this side effect (repeatable): rotate-token (GET /api/user/token "
+                         "kills the access token in your site file!), reveal-key (POST /api/token/:id/key, audited), "
+                         "checkin (POST /api/user/checkin claims the day's quota), create-token (one-hub's "
+                         "GET /api/token/playground), or all. They run after every other probe; what they return is masked")
     group.addoption("--allow-mutating", action="store_true", default=False,
-                    help="Also call endpoints that change the account (GET /api/user/token rotates the access token!)")
+                    help="The older spelling of --allow-side-effect rotate-token (GET /api/user/token rotates the access token!)")
     group.addoption("--report-dir", default=None, metavar="DIR",
                     help="Where results.json and the reports go (default: reports/ under the project root)")
     group.addoption("--report-lang", choices=LANGUAGES, default=LANGUAGES[0],
@@ -81,7 +87,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for kind, text in (("public", "called without credentials"), ("user", "called with the access token"),
                        ("relay", "called with the relay key (api_key)")):
         config.addinivalue_line("markers", f"auth_{kind}: endpoint {text}")
-    config.addinivalue_line("markers", "mutating: endpoint changes the account; needs --allow-mutating")
+    config.addinivalue_line("markers", "mutating: endpoint with a side effect; needs --allow-side-effect NAME")
     for backend, mark in BACKEND_MARKS.items():
         config.addinivalue_line("markers", f"{mark}: sites whose declared backend is {backend}")
     config.addinivalue_line("markers", "backend_undeclared: sites whose file declares no backend")
@@ -189,7 +195,7 @@ def _settings(config: pytest.Config) -> Settings:
         schemas_dir=str(_root_path(config, "relaycompat_schemas")),
         manifests_dir=str(_root_path(config, "relaycompat_manifests")),
         report_dir=str(report_dir),
-        allow_mutating=option.allow_mutating,
+        side_effects=_side_effects(option),
         retries=option.retries,
         max_in_flight=option.max_in_flight,
         accept_language=option.accept_language,
@@ -197,6 +203,24 @@ def _settings(config: pytest.Config) -> Settings:
         baseline=str(Path(option.baseline).resolve()) if option.baseline else None,
         shard=option.shard,
     )
+
+
+def _side_effects(option: Any) -> tuple[str, ...]:
+    """The side effects the command line allows (checked against the catalogue in :func:`_start`)."""
+    named = [part.strip() for value in (option.allow_side_effect or []) for part in value.split(",") if part.strip()]
+    if option.allow_mutating:
+        named.append("rotate-token")
+    return tuple(dict.fromkeys(named))
+
+
+def _check_side_effects(settings: Settings, known: list[str]) -> Settings:
+    unknown = [name for name in settings.side_effects if name not in known and name != "all"]
+    if unknown:
+        raise ConfigError(f"--allow-side-effect {', '.join(unknown)}: no such side effect "
+                          f"(known: {', '.join(known)}, or all)")
+    if "all" in settings.side_effects:
+        return replace(settings, side_effects=tuple(known))
+    return settings
 
 
 def _sites(config: pytest.Config, shard: tuple[int, int] | None) -> tuple[Site, ...]:
@@ -221,7 +245,7 @@ def _start(config: pytest.Config) -> CompatSession:
     from ._session import CompatSession
 
     catalogue = load_catalogue(_root_path(config, "relaycompat_catalogue"))
-    settings = _settings(config)
+    settings = _check_side_effects(_settings(config), list(catalogue.side_effects))
     if settings.baseline and not Path(settings.baseline).is_file():
         raise ConfigError(f"--baseline {config.option.baseline}: no such file (give an earlier results.json)")
     sites = _sites(config, settings.shard)
@@ -238,10 +262,12 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         return None
     emulated = sum(1 for s in state.sites if s["emulate"])
     sources = sorted({Path(s["source"]).name for s in state.sites})
-    mutating = "on: /api/user/token WILL rotate tokens" if state.settings.allow_mutating else "off"
+    effects = state.settings.side_effects
+    allowed = "allowed: " + ", ".join(effects) + (" (access tokens WILL be rotated)" if "rotate-token" in effects else "") \
+        if effects else "none allowed"
     return [
         f"relaycompat: {len(state.sites)} sites ({emulated} emulated) from {', '.join(sources)}; "
-        f"{len(state.catalogue)} endpoints; mutating probes {mutating}",
+        f"{len(state.catalogue)} endpoints; side effects {allowed}",
         f"relaycompat: reports -> {state.settings.report_dir}",
     ]
 

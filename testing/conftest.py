@@ -18,12 +18,17 @@ from typing import Any
 
 import pytest
 
+from relaycompat._catalogue import load_catalogue
 from relaycompat.emulator import Fleet, SiteSpec
 
 pytest_plugins = ["pytester"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).with_name("data")
+#: The suite's catalogue: tests count on it rather than on a number that grows with it.
+CATALOGUE = load_catalogue(REPO_ROOT / "tests" / "endpoints.yaml")
+#: Endpoints a run calls by default (none with a side effect).
+CALLED_BY_DEFAULT = [e for e in CATALOGUE if not e.mutating]
 
 # The suite runs these tests start would append their summaries to the job summary of the CI
 # that runs the project's own tests; tests that check the step summary set their own file.

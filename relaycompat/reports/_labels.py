@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -33,6 +34,12 @@ class Labels:
     def __call__(self, key: str, **fields: Any) -> str:
         text = str(self._table[key])
         return text.format(**fields) if fields else text
+
+    def side_effects(self, run: Mapping[str, Any]) -> str:
+        """Which side effects the run allowed, for the reports' header line."""
+        if not run.get("allow_mutating"):
+            return self("mutating_off")
+        return self("mutating_on", effects=", ".join(run.get("side_effects") or ["rotate-token"]))
 
     def verdict(self, verdict: str | None) -> str:
         return str(self._table["verdicts"].get(verdict, verdict or "—"))

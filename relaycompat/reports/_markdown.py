@@ -74,7 +74,7 @@ def header(results: dict[str, Any], labels: Labels) -> str:
             "tool_line",
             version=tool.get("version", "?"),
             endpoints=len(results.get("catalogue") or []),
-            mutating=labels("mutating_on") if run.get("allow_mutating") else labels("mutating_off"),
+            mutating=labels.side_effects(run),
         )),
     ]
     shard = run.get("shard")

@@ -43,7 +43,7 @@ def meta_html(results: dict[str, Any], labels: Labels) -> str:
         f"{labels('generated')}: {results.get('generated_at', '—')}",
         f"{labels('site_count')}: {len(results.get('sites', []))}",
         labels("tool_line", version=tool.get("version", "?"), endpoints=len(results.get("catalogue") or []),
-               mutating=labels("mutating_on") if run.get("allow_mutating") else labels("mutating_off")),
+               mutating=labels.side_effects(run)),
     ]
     parts = [f'<p class="rc-meta">{h(SEPARATOR.join(items))}</p>']
     if run.get("shard"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ..conftest import CATALOGUE
+
 TOKEN = "suite-run-access-token-0001"
 KEY = "sk-suiteRunRelayKey000000000000000000000000000000000"
 
@@ -31,7 +33,7 @@ def test_a_run_writes_complete_results(run_suite, workers: list[str]) -> None:
     results = run.results
     assert [s["slug"] for s in results["sites"]] == ["legacy", "anonymous"]
     for site in results["sites"]:
-        assert len(site["probes"]) == 24
+        assert len(site["probes"]) == len(CATALOGUE)
         for probe in site["probes"]:
             assert REQUIRED_PROBE_FIELDS <= set(probe), probe
             assert probe["outcome"] in ("passed", "skipped", "xfailed"), probe

@@ -93,7 +93,7 @@ CASES = {
     "connect_error-reset-mid-body": Case("connect_error", Response(200, [("Content-Type", "application/json")],
                                                                    b'{"success":true,"data":"' + b"x" * 5000 + b'"}', action="reset", partial=100),
                                          reason="after the headers arrived"),
-    "skipped-mutating": Case("skipped", ok_status(), "api_user_token", CREDS, reason="pass --allow-mutating"),
+    "skipped-mutating": Case("skipped", ok_status(), "api_user_token", CREDS, reason="pass --allow-side-effect rotate-token"),
 }
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ..conftest import REPO_ROOT
+from ..conftest import CATALOGUE, REPO_ROOT
 from ._inspect import (
     html_test_data,
     markdown_shape,
@@ -57,13 +57,13 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_the_run_collected_every_site_and_endpoint(run: dict[str, Any]) -> None:
-    assert sum(run["counts"].values()) == 4 * 24
+    assert sum(run["counts"].values()) == 4 * len(CATALOGUE)
 
 
 def test_results_json_has_an_outcome_for_every_test(run: dict[str, Any]) -> None:
     results = json.loads((run["dir"] / "results.json").read_text(encoding="utf-8"))
     probes = [p for site in results["sites"] for p in site["probes"]]
-    assert len(probes) == 96
+    assert len(probes) == 4 * len(CATALOGUE)
     assert all(p["outcome"] in ("passed", "failed", "skipped", "xfailed", "xpassed") for p in probes)
     by_outcome: dict[str, int] = {}
     for probe in probes:
@@ -79,7 +79,7 @@ def test_markdown_has_every_site_and_endpoint(run: dict[str, Any]) -> None:
     assert len(tables) == 4
     assert table_cells(tables[0][0]) == ["Endpoint", "Description", "Documented", "In code", "Status", "Verdict",
                                          "Latency", "Result"]
-    assert all(len(table) == 1 + 24 for table in tables)
+    assert all(len(table) == 1 + len(CATALOGUE) for table in tables)
     assert "—" not in {table_cells(row)[-1] for table in tables for row in table[1:]}  # every probe has a result
     matrix = tables_after(outside, "### Site × endpoint matrix")[0]
     assert [table_cells(row)[0] for row in matrix[1:]] == [
@@ -94,8 +94,8 @@ def test_html_report_is_self_contained_and_has_every_test(run: dict[str, Any]) -
     assert not [t for t in tags if t.name == "link" and t.attrs.get("rel") == "stylesheet"]
     assert ".rc-matrix" in page                                 # our stylesheet is inlined too
     data = html_test_data(page)
-    assert len(data["tests"]) == 96
-    assert sum(len(runs) for runs in data["tests"].values()) == 96
+    assert len(data["tests"]) == 4 * len(CATALOGUE)
+    assert sum(len(runs) for runs in data["tests"].values()) == 4 * len(CATALOGUE)
     assert data["renderCollapsed"] == ["passed", "xfailed", "skipped"]
 
 

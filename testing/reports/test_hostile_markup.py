@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..conftest import CATALOGUE
 from ._hostile import CANARIES, HOSTILE_NAME
 from ._inspect import (
     FRAGMENT_TAGS,
@@ -70,7 +71,7 @@ def test_html_report_has_no_live_markup_from_the_site(hostile_run: dict[str, Any
     assert live_problems(parse_html(summary)[0]) == []
 
     data = html_test_data(page)
-    assert len(data["tests"]) == 48
+    assert len(data["tests"]) == 2 * len(CATALOGUE)
     seen_text = []
     for fragment in html_fragments(data):
         fragment_tags, text = parse_html(fragment)
@@ -98,7 +99,7 @@ def test_markdown_as_github_renders_it(hostile_run: dict[str, Any]) -> None:
     site_tables = rendered.split("<table>")[-2:]
     for table in site_tables:
         body = table.split("</table>", 1)[0]
-        assert body.count("<tr>") == 1 + 24
+        assert body.count("<tr>") == 1 + len(CATALOGUE)
         assert {row.count("<td") for row in body.split("<tr>")[2:]} == {8}
     assert "&lt;script&gt;alert('system_name')" in rendered or "&lt;script>alert('system_name')" in rendered
 
@@ -126,12 +127,12 @@ def _check_markdown(text: str, *, sites: int, details: bool) -> None:
     assert len([line for line in outside if line.startswith("## ")]) == 2 + (sites if details else 0)
     matrix = tables_after(outside, "### 站点 × 端点矩阵")[0]
     assert len(matrix) == 1 + sites
-    assert {len(table_cells(row)) for row in matrix} == {2 + 24}
+    assert {len(table_cells(row)) for row in matrix} == {2 + len(CATALOGUE)}
     if details:
         tables = tables_after(outside, "### 端点测试结果")
         assert len(tables) == sites
         for table in tables:
-            assert len(table) == 1 + 24
+            assert len(table) == 1 + len(CATALOGUE)
             assert {len(table_cells(row)) for row in table} == {8}
         for line in outside:  # no heading was injected from a body
             assert not line.startswith("## injected")
