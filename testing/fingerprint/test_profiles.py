@@ -14,6 +14,7 @@ import pytest
 
 from relaycompat import _verdicts as v
 from relaycompat._config import Settings
+from relaycompat._expectations import Manifests, decide, version_of
 from relaycompat._prober import SitePlan, probe_site
 from relaycompat._redact import Redactor
 from relaycompat._schemas import SchemaSet
@@ -91,3 +92,30 @@ def test_an_unreachable_site_is_unknown_with_the_reason(profile: str, words: lis
     assert backend["detected"] == "unknown"
     for word in words:
         assert word in backend["reason"]
+
+
+@pytest.mark.parametrize("profile", BACKEND_PROFILES)
+def test_every_endpoint_of_an_emulated_backend_ends_as_its_manifest_says(profile: str, tmp_path: Path) -> None:
+    """The emulated backend (its upstream, as its route list reads it) and manifests/<family>.yaml
+    agree on every endpoint: each passes, or is absent as declared (xfail). Side effects are allowed
+    here (but the token rotation) so that their answers are checked too."""
+    family = load_profile(profile)["family"]
+    cat = catalogue()
+    settings = Settings(catalogue=str(REPO / "tests" / "endpoints.yaml"), schemas_dir=str(REPO / "schemas"),
+                        manifests_dir=str(REPO / "manifests"), report_dir=str(tmp_path), retries=0,
+                        side_effects=("reveal-key", "checkin", "create-token"))
+    manifests = Manifests.load(REPO / "manifests", cat)
+    with serve(SiteSpec(profile, "site", profile, **SECRETS)) as fleet:
+        site = Site(profile, "site", "test", url=fleet.urls["site"], backend=family, timeout=5, **SECRETS)
+        record = asyncio.run(probe_site(SitePlan(site, tuple(cat)), settings, cat, SchemaSet.load(REPO / "schemas"),
+                                        Redactor(site.secrets)))
+    version = version_of(record)
+    failures = []
+    for probe in record["probes"]:
+        endpoint = cat.by_id(probe["id"])
+        if endpoint.method != "GET":
+            continue  # the emulator answers GETs only (POST routes: docs/emulator.md)
+        decision = decide(probe, endpoint, record["site"], manifests.declaration(family, endpoint.test_name, version), family)
+        if decision.outcome not in ("pass", "xfail", "skip") or (decision.outcome == "skip" and probe["id"] != "api_user_token"):
+            failures.append(f"{probe['id']}: {decision.outcome}: {decision.message}")
+    assert failures == []

@@ -17,8 +17,10 @@ SITES = "sites:\n  - {name: A, id: a, emulate: new-api-legacy}\n"
         (["--report-lang", "fr"], "invalid choice: 'fr'"),
         (["--baseline", "/nonexistent/results.json"], "--baseline /nonexistent/results.json: no such file"),
         (["--sites", "/nonexistent/sites.yaml"], "/nonexistent/sites.yaml: no such site file or folder"),
+        (["--allow-side-effect", "rotate-tokens"],
+         "--allow-side-effect rotate-tokens: no such side effect (known: rotate-token, reveal-key, checkin, create-token, or all)"),
     ],
-    ids=["shard-range", "shard-syntax", "in-flight", "retries", "lang", "baseline", "sites"],
+    ids=["shard-range", "shard-syntax", "in-flight", "retries", "lang", "baseline", "sites", "side-effect"],
 )
 def test_bad_options_are_one_line(run_suite, args: list[str], message: str) -> None:
     run = run_suite(SITES, *args)
@@ -41,3 +43,14 @@ def test_a_path_option_value_that_pytest_took_for_a_test_path_is_explained(tmp_p
                                cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert completed.returncode == 4
     assert f"write --report-dir={existing} (with '=')" in completed.stderr
+
+
+def test_the_help_names_every_side_effect_of_the_catalogue(pytester) -> None:  # type: ignore[no-untyped-def]
+    """--help lists what --allow-side-effect takes; the names come from tests/endpoints.yaml."""
+    from ..conftest import CATALOGUE
+
+    result = pytester.runpytest_subprocess("--help")
+    text = " ".join(result.stdout.str().split())
+    assert "--allow-side-effect=NAME" in text or "--allow-side-effect NAME" in text
+    for name in CATALOGUE.side_effects:
+        assert name in text, name

@@ -161,3 +161,50 @@ def test_hub_page_is_not_a_new_api_token_list(emulate: Any, schema_set: SchemaSe
     assert schema_set.validate("one-hub", "api_token_p1", body).errors == []
     result = schema_set.validate("new-api", "api_token_p1", body)
     assert result.errors and result.errors[0]["path"].startswith("$.data")
+
+
+# ---- the endpoints today's clients call (emulated bodies; the recordings predate them) --------
+def _get(emulate: Any, profile: str, path: str, *, relay: bool = False) -> Any:
+    url = emulate(profile, user_id=1, access_token="cross-backend-access-token", api_key="sk-" + "C" * 48)
+    token = "sk-" + "C" * 48 if relay else "cross-backend-access-token"
+    headers = {"Authorization": f"Bearer {token}", "New-Api-User": "1", "Veloera-User": "1"}
+    return httpx.get(url + path, headers=headers, timeout=10, trust_env=False).json()
+
+
+def test_a_paged_token_search_is_not_a_bare_one(emulate: Any, schema_set: SchemaSet) -> None:
+    """new-api pages token search since 327cc5fa (v0.10.8); one-api and Veloera answer a bare array."""
+    paged = _get(emulate, "new-api", "/api/token/search?keyword=")
+    assert schema_set.validate("new-api", "api_token_search", paged, version="v1.0.0-rc.22").errors == []
+    assert _paths(schema_set.validate("one-api", "api_token_search", paged)) == ["$.data type type array"]
+    bare = _get(emulate, "veloera", "/api/token/search?keyword=")
+    assert schema_set.validate("veloera", "api_token_search", bare).errors == []
+    result = schema_set.validate("new-api", "api_token_search", bare, version="v1.0.0-rc.22")
+    assert _paths(result) == ["$.data type type object"]
+    assert result.errors[0]["shape"] == "items page (new-api >= v0.10.8)"
+
+
+def test_hub_dashboard_rows_are_not_new_api_usage_data(emulate: Any, schema_set: SchemaSet) -> None:
+    rows = _get(emulate, "one-hub", "/api/user/dashboard")
+    assert schema_set.validate("one-hub", "api_user_dashboard", rows).errors == []
+    result = schema_set.validate("new-api", "api_data_self", rows)
+    assert any(p.startswith("$.data[0] required field 'model_name'") for p in _paths(result))
+
+
+def test_veloera_check_in_status_is_not_new_api_check_in(emulate: Any, schema_set: SchemaSet) -> None:
+    status = _get(emulate, "veloera", "/api/user/check_in_status")
+    assert schema_set.validate("veloera", "api_user_check_in_status", status).errors == []
+    result = schema_set.validate("new-api", "api_user_checkin", status)
+    assert any(p.startswith("$.data required field 'enabled'") for p in _paths(result))
+
+
+def test_token_usage_is_not_a_dashboard_envelope(emulate: Any, schema_set: SchemaSet) -> None:
+    usage = _get(emulate, "new-api", "/api/usage/token/", relay=True)
+    assert schema_set.validate("new-api", "api_usage_token", usage).errors == []
+    assert "$ required field 'success'" in _paths(schema_set.validate("new-api", "api_notice", usage))
+    notice = _get(emulate, "new-api", "/api/notice")
+    assert any(p.startswith("$ required field 'code'") for p in _paths(schema_set.validate("new-api", "api_usage_token", notice)))
+
+
+def test_a_hub_payment_list_is_not_new_api_top_up_info(emulate: Any, schema_set: SchemaSet) -> None:
+    payments = _get(emulate, "one-hub", "/api/user/payment")
+    assert _paths(schema_set.validate("new-api", "api_user_topup_info", payments)) == ["$.data type type object"]
