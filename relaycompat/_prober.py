@@ -8,8 +8,9 @@ client slows down past ~100 connections, docs/performance.md). Per site:
    up to a cap), nothing else is;
 2. after ``breaker_threshold`` transport failures in a row the site is considered down and the
    rest of its probes are not sent (``skipped``, with the reason);
-3. endpoints whose path needs a value read from another probe (``/api/token/{token_id}``)
-   after the others, skipped with the reason when that probe gave none;
+3. an endpoint whose path needs a value read from another probe (``/api/token/{token_id}``)
+   as soon as that probe finished (holding no slot while it waits), skipped with the reason
+   when that probe gave none;
 4. endpoints with a side effect (``GET /api/user/token`` …) only when that effect is allowed
    (``--allow-side-effect``), and only after every other probe of the site;
 5. backend detection over what was fetched, then schema validation of every success;
@@ -30,7 +31,7 @@ from typing import Any
 import httpx
 
 from . import _verdicts as v
-from ._catalogue import Catalogue, Endpoint, clock_values
+from ._catalogue import Catalogue, Endpoint, Value, clock_values
 from ._classify import Classification, classify
 from ._config import Settings
 from ._expectations import effective_family
@@ -183,41 +184,55 @@ class _SiteRun:
     async def run(self) -> list[Probe]:
         probes = [Probe(e) for e in self.plan.endpoints]
         values: dict[str, str] = clock_values()
-        waiting = {p.endpoint.id for p in probes if set(p.endpoint.needs) & set(self.catalogue.values)}
+        missing: dict[str, str] = {}
+        read_only = [p for p in probes if not p.endpoint.mutating]
+        finished = {p.endpoint.id: asyncio.Event() for p in read_only}
+        by_id = {p.endpoint.id: p for p in probes}
+
+        async def in_turn(probe: Probe) -> None:
+            """Wait for the probes this one reads a value from (they hold no slot meanwhile), then run."""
+            try:
+                for value in self._values_needed(probe):
+                    if value.source in finished:
+                        await finished[value.source].wait()
+                    self._read_value(value, by_id.get(value.source), values, missing)
+                await self._run_with(probe, values, missing)
+            finally:
+                finished[probe.endpoint.id].set()
+
         try:
-            await asyncio.gather(*(self._run_with(p, values) for p in probes
-                                   if not p.endpoint.mutating and p.endpoint.id not in waiting))
-            missing = self._read_values(probes, values)
-            await asyncio.gather(*(self._run_with(p, values, missing) for p in probes
-                                   if not p.endpoint.mutating and p.endpoint.id in waiting))
+            await asyncio.gather(*(in_turn(p) for p in read_only))
             for probe in (p for p in probes if p.endpoint.mutating):
                 effect = self.catalogue.side_effects[str(probe.endpoint.side_effect)]
                 if not self.settings.allows(effect.name):
                     probe.result = Classification(
                         v.SKIPPED, f"not called: {probe.endpoint.method} {probe.endpoint.path} {effect.desc_en}; "
                                    f"pass --allow-side-effect {effect.name} to call it")
-                else:
-                    await self._run_with(probe, values, missing)
-                    self._learn_new_secret(probe)
+                    continue
+                for value in self._values_needed(probe):
+                    self._read_value(value, by_id.get(value.source), values, missing)
+                await self._run_with(probe, values, missing)
+                self._learn_new_secret(probe)
         finally:
             await self.client.aclose()
         return probes
 
-    def _read_values(self, probes: list[Probe], values: dict[str, str]) -> dict[str, str]:
-        """Fill ``values`` from the probes they are read from; return why each missing one is missing."""
-        by_id = {p.endpoint.id: p for p in probes}
-        missing: dict[str, str] = {}
-        for value in self.catalogue.values.values():
-            source = by_id.get(value.source)
-            if source is None or source.result is None:
-                missing[value.name] = f"{value.source} was not probed in this run (select it too)"
-            elif source.result.verdict != v.OK:
-                missing[value.name] = f"{value.source} answered {source.result.verdict}"
-            elif (read := value.read(source.result.data)) is None:
-                missing[value.name] = f"{value.source} listed none"
-            else:
-                values[value.name] = read
-        return missing
+    def _values_needed(self, probe: Probe) -> list[Value]:
+        return [self.catalogue.values[name] for name in probe.endpoint.needs if name in self.catalogue.values]
+
+    @staticmethod
+    def _read_value(value: Value, source: Probe | None, values: dict[str, str], missing: dict[str, str]) -> None:
+        """Fill ``values[value.name]`` from the finished ``source`` probe, or say in ``missing`` why not."""
+        if value.name in values or value.name in missing:
+            return
+        if source is None or source.result is None:
+            missing[value.name] = f"{value.source} was not probed in this run (select it too)"
+        elif source.result.verdict != v.OK:
+            missing[value.name] = f"{value.source} answered {source.result.verdict}"
+        elif (read := value.read(source.result.data)) is None:
+            missing[value.name] = f"{value.source} listed none"
+        else:
+            values[value.name] = read
 
     async def _run_with(self, probe: Probe, values: dict[str, str], missing: dict[str, str] | None = None) -> None:
         """Run ``probe`` with its placeholders filled, or skip it saying which value is missing."""
