@@ -3,6 +3,7 @@
     python -m relaycompat.emulator [--sites sites/demo.yaml] [--latency-ms N]
 
 prints one line per site, ``<name> <url>``, then serves until interrupted.
+``--routes PROFILE`` prints the GET routes that profile serves (its upstream route list).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from .._errors import ConfigError
 from ._fleet import Fleet, SiteSpec
-from ._profiles import describe_profiles, profile_names
+from ._profiles import describe_profiles, load_profile, load_route_list, profile_names
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,6 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--latency-ms", type=float, default=None, metavar="N",
                         help="Delay every response by N milliseconds (overrides the sites' latency_ms)")
     parser.add_argument("--list", action="store_true", help="List the emulator profiles and exit")
+    parser.add_argument("--routes", metavar="PROFILE",
+                        help="List the GET routes PROFILE serves (level, router file) and those it does not, with why; then exit")
     parser.add_argument("--json", action="store_true", help="Print one JSON object per site instead of '<name> <url>'")
     parser.add_argument("--stats-file", type=Path, metavar="PATH",
                         help="On exit, write per-site request counts and peak requests in flight to PATH (JSON)")
@@ -64,12 +67,29 @@ async def _serve(specs: list[SiteSpec], args: argparse.Namespace) -> None:
     await fleet.stop()
 
 
+def _print_routes(profile: str) -> int:
+    try:
+        route_list = load_route_list(load_profile(profile)["route_list"])
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    upstream = route_list.upstream
+    print(f"# {profile}: {upstream.get('repo')} @ {upstream.get('commit')} (route list {route_list.name})")
+    for route in route_list.routes.values():
+        print(f"GET {route.pattern:56} {route.level:15} {route.file}")
+    for route in route_list.not_emulated.values():
+        print(f"GET {route.pattern:56} {'not emulated':15} {route.file}: {route.reason}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.list:
         for name, description in describe_profiles():
             print(f"{name:28} {description}")
         return 0
+    if args.routes:
+        return _print_routes(args.routes)
     try:
         specs = _specs(args)
     except ConfigError as exc:

@@ -31,11 +31,13 @@ USER_LEVELS = ("public", "try", "user", "admin", "root")
 
 @dataclass(frozen=True)
 class ListedRoute:
-    """One GET route an upstream router registers: its auth level and the router file."""
+    """One GET route an upstream router registers: its auth level and the router file; for a
+    route the emulator does not play, the level is ``not_emulated`` and ``reason`` says why."""
 
     pattern: str
     level: str
     file: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,11 +112,10 @@ def _flatten(name: str, by_file: dict[str, Any] | None, what: str) -> dict[str, 
         for pattern, value in (routes or {}).items():
             if pattern in flat:
                 raise ValueError(f"route list {name!r}: {pattern} is listed in {flat[pattern].file} and {file}")
-            flat[pattern] = ListedRoute(pattern, str(value), file)
-    if what == "routes":
-        for route in flat.values():
-            if not route.level.replace("_", "").isalpha():
-                raise ValueError(f"route list {name!r}: {route.pattern}: level {route.level!r} is not a name")
+            played = what == "routes"
+            flat[pattern] = ListedRoute(pattern, str(value) if played else what, file, "" if played else str(value))
+            if played and not str(value).replace("_", "").isalpha():
+                raise ValueError(f"route list {name!r}: {pattern}: level {value!r} is not a name")
     return flat
 
 

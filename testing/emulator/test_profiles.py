@@ -70,3 +70,12 @@ def test_the_cli_lists_the_profiles(flag: str) -> None:
                                capture_output=True, text=True, timeout=60, check=True)
     listed = [line.split()[0] for line in completed.stdout.splitlines()]
     assert set(PROFILES) | set(FRONTS) <= set(listed)
+
+
+def test_the_cli_lists_a_profiles_routes() -> None:
+    completed = subprocess.run([sys.executable, "-m", "relaycompat.emulator", "--routes", "one-hub"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, timeout=60, check=True)
+    lines = completed.stdout.splitlines()
+    assert lines[0].startswith("# one-hub: MartialBE/one-hub @ 387f8bf1")
+    assert any(line.startswith("GET /api/token/playground") and "user" in line for line in lines)
+    assert any("/mcp/sse/:accessToken" in line and "not emulated" in line for line in lines)

@@ -82,7 +82,7 @@ def test_each_route_list_names_its_upstream_commit_and_files(name: str) -> None:
     for route in [*route_list.routes.values(), *route_list.not_emulated.values()]:
         assert route.file.startswith("router/") and route.file.endswith(".go"), (name, route)
     for route in route_list.not_emulated.values():
-        assert len(route.level) > 20, f"{name}: {route.pattern} needs the reason it is not emulated"
+        assert len(route.reason) > 20, f"{name}: {route.pattern} needs the reason it is not emulated"
 
 
 def test_the_rix_api_list_says_it_is_assumed_from_its_open_parent() -> None:
