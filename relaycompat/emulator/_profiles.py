@@ -197,8 +197,11 @@ def backend_profile_names() -> list[str]:
             if not load_profile(name).get("front") and load_profile(name).get("faithful", True)]
 
 
+@cache
 def profile_names() -> list[str]:
-    return sorted(_raw())
+    """The profile names (file names: nothing is parsed, so site files are checked cheaply)."""
+    folder = resources.files("relaycompat.emulator").joinpath("profiles")
+    return sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml"))
 
 
 def describe_profiles() -> list[tuple[str, str]]:
