@@ -43,7 +43,7 @@ def now_iso() -> str:
 def catalogue_entries(catalogue: Iterable[Endpoint]) -> list[dict[str, Any]]:
     return [
         {"id": e.id, "path": e.path, "desc": e.desc, "desc_en": e.desc_en, "documented": e.documented,
-         "in_code": e.in_code, "auth": e.auth, "mutating": e.mutating}
+         "in_code": e.in_code, "auth": e.auth, "mutating": e.mutating, "method": e.method, "side_effect": e.side_effect}
         for e in catalogue
     ]
 

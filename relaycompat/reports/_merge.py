@@ -75,6 +75,7 @@ def merge_results(documents: Sequence[dict[str, Any]], names: Sequence[str] | No
     run = {
         "started_at": min(starts) if starts else None,
         "allow_mutating": any(r.get("allow_mutating") for r in runs),
+        "side_effects": sorted({name for r in runs for name in r.get("side_effects") or []}),
         "shard": None,
         "report_lang": runs[0].get("report_lang", "zh"),
         "probe_seconds": max(seconds) if seconds else None,
