@@ -29,6 +29,7 @@ from . import _verdicts as v
 from . import _versions
 from ._catalogue import Catalogue, Endpoint
 from ._errors import ConfigError
+from ._yaml import load_yaml
 
 DECLARATIONS = ("missing_feature", "bug", "irrelevant")
 DEFAULT_FAMILY = "new-api"
@@ -106,7 +107,7 @@ class Manifests:
         documents: dict[str, tuple[Path, dict[str, Any]]] = {}
         for path in sorted(Path(directory).glob("*.yaml")):
             try:
-                document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                document = load_yaml(path.read_text(encoding="utf-8")) or {}
             except (OSError, yaml.YAMLError) as exc:
                 problems.append(f"{path}: cannot read: {exc}")
                 continue

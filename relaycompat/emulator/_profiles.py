@@ -19,7 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from .._yaml import load_yaml
 
 DELETE = "__delete__"
 REPLACE = "__replace__"
@@ -80,7 +80,7 @@ def _strip(value: Any) -> Any:
 def _documents(folder: str) -> dict[str, dict[str, Any]]:
     directory = resources.files("relaycompat.emulator").joinpath(folder)
     return {
-        entry.name.removesuffix(".yaml"): yaml.safe_load(entry.read_text("utf-8"))
+        entry.name.removesuffix(".yaml"): load_yaml(entry.read_text("utf-8"))
         for entry in sorted(directory.iterdir(), key=lambda e: e.name)
         if entry.name.endswith(".yaml")
     }
