@@ -28,7 +28,7 @@ import yaml
 from . import _verdicts as v
 from ._catalogue import Endpoint
 from ._http import Exchange
-from ._json import JSONProblem, decode_text, loads_strict
+from ._json import JSONLimit, JSONProblem, decode_text, loads_strict
 
 _NO_DATA = object()
 
@@ -177,6 +177,8 @@ def classify(exchange: Exchange, endpoint: Endpoint) -> Classification:
         return Classification(v.INVALID_RESPONSE, f"{_status_line(exchange)}, body larger than {exchange.body_bytes} bytes; stopped reading there")
     try:
         data = loads_strict(exchange.body)
+    except JSONLimit as problem:
+        return Classification(v.INVALID_RESPONSE, f"{_status_line(exchange)}, JSON beyond the suite's limits: {problem}")
     except JSONProblem as problem:
         return _not_json(exchange, text, str(problem))
     message = error_message(data)
