@@ -1,15 +1,18 @@
 """``python -m relaycompat``: render reports from results.json files, outside a pytest run.
 
-    python -m relaycompat merge OUT_DIR SHARD_RESULTS.json... [--baseline PATH] [--lang zh|en]
+    python -m relaycompat merge OUT_DIR SHARD_RESULTS.json... [--allow-missing-shards] [--baseline PATH] [--lang zh|en]
         merge the results of `pytest --shard K/N` runs into OUT_DIR/results.json and write
-        OUT_DIR/report.md and OUT_DIR/summary.html from it (as one run would have)
+        OUT_DIR/report.md and OUT_DIR/summary.html from it (as one run would have); every shard
+        of the run must be given, all of one N, unless --allow-missing-shards
     python -m relaycompat report RESULTS.json [--baseline PATH] [--lang zh|en] [--out DIR]
         re-render report.md and summary.html of a results.json (default: beside it)
     python -m relaycompat import RECORDINGS.json OUT_DIR [--catalogue PATH]
         turn the earlier probing script's recordings (the sample report's data) into
         results.json and reports, e.g. to use as the --baseline of a first run
 
-Each appends the summary to $GITHUB_STEP_SUMMARY when it is set.
+Each appends the summary to $GITHUB_STEP_SUMMARY when it is set. A wrong argument or input
+file is one line on stderr and exit status 4 (as pytest's usage errors); the outputs in OUT_DIR
+are replaced as one set, or not at all.
 """
 
 from __future__ import annotations
@@ -63,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     merge = commands.add_parser("merge", help="Merge shards' results.json and render the reports of the whole run")
     merge.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="Where results.json, report.md and summary.html go")
     merge.add_argument("shards", metavar="SHARD_RESULTS.json", nargs="+", type=Path, help="results.json of each shard")
+    merge.add_argument("--allow-missing-shards", action="store_true",
+                       help="Merge even if some shards of the run are missing (the reports then say which)")
     common(merge)
     report = commands.add_parser("report", help="Re-render report.md and summary.html of a results.json")
     report.add_argument("results", metavar="RESULTS.json", type=Path)
@@ -85,9 +90,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "merge":
         documents = [_load(path) for path in args.shards]
         try:
-            results = merge_results(documents, [str(path) for path in args.shards])
+            results = merge_results(documents, [str(path) for path in args.shards], allow_missing=args.allow_missing_shards)
         except MergeError as exc:
             raise SystemExit(f"relaycompat: cannot merge: {exc}") from None
+        missing = results["run"]["missing_shards"]
+        if missing:
+            print(f"relaycompat: WARNING: merged without shard {', '.join(f'{k}/{n}' for k, n in missing)}: "
+                  "the reports cover part of the sites", file=sys.stderr)
         out_dir: Path = args.out_dir
         write_json(out_dir / "results.json", results, scrub=redactor)
     elif args.command == "import":

@@ -52,10 +52,16 @@ USER_AGENT = "relaycompat/0.1 (+https://github.com/relaycompat/relaycompat; comp
 
 @dataclass(frozen=True)
 class SitePlan:
-    """What to probe on one site."""
+    """What to probe on one site; ``emulator``: for an emulated site, the fleet's control URL
+    (it answers as long as the emulator process lives)."""
 
     site: Site
     endpoints: tuple[Endpoint, ...]
+    emulator: str | None = None
+
+
+#: Put before the reason of an emulated site's transport failures when its emulator is gone.
+EMULATOR_GONE = "the emulator process is not running (it died during the run)"
 
 
 _SSL_CONTEXT: ssl.SSLContext | None = None
@@ -204,6 +210,30 @@ class _SiteRun:
         return probes
 
 
+async def _answers(url: str) -> bool:
+    """Whether something accepts connections at ``url``'s host and port (a timeout counts as yes)."""
+    parts = httpx.URL(url)
+    try:
+        async with asyncio.timeout(2):
+            _, writer = await asyncio.open_connection(parts.host, parts.port)
+    except TimeoutError:
+        return True
+    except OSError:
+        return False
+    writer.close()
+    return True
+
+
+async def _name_a_dead_emulator(plan: SitePlan, run: _SiteRun, probes: Sequence[Probe]) -> None:
+    """An emulated site that could not be reached because its emulator died says so, first."""
+    unreached = [p for p in probes if p.result is not None and (
+        p.result.verdict in v.TRANSPORT_FAILURES or (run.down_reason and p.result.reason == run.down_reason))]
+    if plan.emulator and unreached and not await _answers(plan.emulator):
+        for probe in unreached:
+            assert probe.result is not None
+            probe.result.reason = f"{EMULATOR_GONE}: {probe.result.reason}"
+
+
 async def probe_site(
     plan: SitePlan,
     settings: Settings,
@@ -214,6 +244,7 @@ async def probe_site(
     """Probe one site end to end and return its stored record."""
     run = _SiteRun(plan, settings, catalogue, redactor)
     probes = await run.run()
+    await _name_a_dead_emulator(plan, run, probes)
     # In a thread: a site with heavy bodies must not hold up the requests of the others.
     record = await asyncio.to_thread(site_record, plan.site, probes, settings, schemas, redactor)
     record["stats"] = {"max_in_flight": run.limit}

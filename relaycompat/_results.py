@@ -11,6 +11,8 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,8 @@ def outcome_of(report: Any) -> str | None:
         return "skipped" if report.skipped else "error"
     if report.when == "teardown" and report.failed:
         return "error"
+    if report.when not in ("setup", "call", "teardown") and report.failed:  # xdist's report of a test
+        return "failed"                                                     # its worker died under ("???")
     return None
 
 
@@ -115,8 +119,32 @@ def write_json(path: Path, document: dict[str, Any], scrub: Any = None) -> None:
     os.replace(partial, path)
 
 
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(resources.files("relaycompat").joinpath("data/results.schema.json").read_text("utf-8"))
+    return Draft202012Validator(schema)
+
+
+def _where(path: Iterable[Any]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text.lstrip(".") or "the top level"
+
+
+def results_problem(document: Any) -> str | None:
+    """What keeps ``document`` from being a results.json the suite can read (one line), or None."""
+    error = next(iter(sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path))), None)
+    if error is None:
+        return None
+    message = error.message if len(error.message) < 200 else error.message[:197] + "..."
+    return f"{_where(error.absolute_path)}: {message}"
+
+
 def load_results(path: Path) -> dict[str, Any]:
-    """An earlier results.json; :class:`ConfigError` saying what is wrong with it."""
+    """An earlier results.json; :class:`ConfigError` saying, in one line, what is wrong with it."""
     path = Path(path)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -124,6 +152,7 @@ def load_results(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise ConfigError(f"{path}: not JSON: {exc}") from None
-    if not isinstance(document, dict) or not isinstance(document.get("sites"), list):
-        raise ConfigError(f"{path}: not a relaycompat results.json (no 'sites' list)")
+    problem = results_problem(document)
+    if problem:
+        raise ConfigError(f"{path}: not a relaycompat results.json: {problem}")
     return document

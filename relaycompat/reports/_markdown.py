@@ -81,11 +81,19 @@ def header(results: dict[str, Any], labels: Labels) -> str:
     if shard:
         lines.append(">")
         lines.append("> " + md_text(labels("shard_line", k=shard[0], n=shard[1])))
+    missing = missing_shards(results)
+    if missing:
+        lines += ["", md_text(labels("missing_shards_line", shards=missing))]
     rotated = rotated_sites(results)
     if rotated:
         names = ("、" if labels.lang == "zh" else ", ").join(md_text(name) for name in rotated)
         lines += ["", labels("rotated_warning", n=len(rotated), sites=names)]
     return "\n".join(lines)
+
+
+def missing_shards(results: dict[str, Any]) -> str:
+    """``2/3, 3/3`` for the shards a merged run lacks ('' when none)."""
+    return ", ".join(f"{k}/{n}" for k, n in (results.get("run") or {}).get("missing_shards") or [])
 
 
 def rotated_sites(results: dict[str, Any]) -> list[str]:

@@ -15,7 +15,7 @@ from ._diff import Changes, ProbeChange, SiteChange, backend_version
 from ._escape import h
 from ._figures import backend_figures, outcome_totals, site_state_counts, verdict_totals
 from ._labels import Labels
-from ._markdown import CHANGE_ROWS, rotated_sites
+from ._markdown import CHANGE_ROWS, missing_shards, rotated_sites
 from ._matrix import build_matrix
 from ._states import probe_state, verdict_state
 
@@ -48,6 +48,8 @@ def meta_html(results: dict[str, Any], labels: Labels) -> str:
     parts = [f'<p class="rc-meta">{h(SEPARATOR.join(items))}</p>']
     if run.get("shard"):
         parts.append(f'<p class="rc-warning">{h(labels("shard_line", k=run["shard"][0], n=run["shard"][1]))}</p>')
+    if missing_shards(results):
+        parts.append(f'<p class="rc-warning">{h(labels("missing_shards_line", shards=missing_shards(results)))}</p>')
     rotated = rotated_sites(results)
     if rotated:
         names = ("、" if labels.lang == "zh" else ", ").join(rotated)

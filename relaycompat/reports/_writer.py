@@ -71,9 +71,26 @@ def write_reports(
     written = Written(folder / "report.md", folder / "summary.html")
     _write(written.markdown, scrub.text(render_markdown(results, labels, changes)))
     _write(written.summary_html, scrub.text(summary_page(results, labels, changes)))
-    target = os.environ.get(ENV) if step_summary == FROM_ENV else step_summary
-    if target:
-        sections = [(name, scrub.text(text)) for name, text in summary_sections(results, labels, changes, links=False)]
-        append_step_summary(target, sections, labels)
-        written.step_summary = Path(target)
+    written.step_summary = write_step_summary(results, lang=lang, baseline=baseline, redactor=scrub, target=step_summary)
     return written
+
+
+def write_step_summary(
+    results: dict[str, Any],
+    *,
+    lang: str | None = None,
+    baseline: Baseline = None,
+    redactor: Redactor | None = None,
+    target: str | os.PathLike[str] | None = FROM_ENV,
+) -> Path | None:
+    """Append the summary part of report.md to ``target`` (default ``$GITHUB_STEP_SUMMARY``
+    when set; ``None``: nowhere); return the file appended to."""
+    path = os.environ.get(ENV) if target == FROM_ENV else target
+    if not path:
+        return None
+    scrub = redactor or Redactor()
+    labels = labels_for(report_language(results, lang))
+    changes = changes_since(results, baseline)
+    sections = [(name, scrub.text(text)) for name, text in summary_sections(results, labels, changes, links=False)]
+    append_step_summary(path, sections, labels)
+    return Path(path)

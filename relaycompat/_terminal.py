@@ -1,0 +1,47 @@
+"""The suite's lines at the end of the terminal output (controller only).
+
+What the run as a whole needs a reader to know, after pytest's own summary: that the previous
+outputs were kept and why (interrupted, nothing probed, a failure), the run's problems (a dead
+emulator, a prober that stopped), tokens ``--allow-mutating`` rotated, declared backends that
+disagree with the detected ones, and where the output set is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._session import CompatSession
+from ._writing import Writing
+
+_KEPT = {
+    "interrupted": "interrupted: results.json and the reports keep the last complete run",
+    "failed": "results.json and the reports keep the last complete run (see above)",
+}
+
+
+class TerminalNotes:
+    def __init__(self, session: CompatSession, writing: Writing) -> None:
+        self.session = session
+        self.writing = writing
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        run, write = self.session, terminalreporter.write_line
+        for problem in run.problems:
+            write(f"relaycompat: {problem}", red=True, bold=True)
+        kept = self.writing.kept
+        if kept in _KEPT:
+            write(f"relaycompat: {_KEPT[kept]}", yellow=True)
+            return
+        if run.results is None:
+            return
+        for slug in run.results["run"]["rotated_tokens"]:
+            write(f"WARNING: GET /api/user/token was called on {run.sites[slug].name!r}: its access token was rotated "
+                  "and the one in your site file no longer works; copy the new one from the dashboard",
+                  yellow=True, bold=True)
+        for site in run.results["sites"]:
+            if (site.get("backend") or {}).get("mismatch"):
+                write(f"NOTE: {site['name']!r}: {site['backend']['mismatch']}", yellow=True)
+        outputs = run.outputs
+        if outputs is not None and outputs.committed is not None:
+            terminalreporter.write_sep("-", f"relaycompat results: {outputs.report_dir / 'results.json'} "
+                                            f"(+ {', '.join(n for n in outputs.committed if n != 'results.json')})")
