@@ -23,6 +23,7 @@ cookie is ever kept: each request is a first visit (:class:`._http.NoCookieJar`)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import ssl
 import time
@@ -271,6 +272,7 @@ async def probe_sites(
             on_site(plan.site.slug, record)
         except Exception as exc:  # a bug must not leave the site's tests waiting for ever
             problem = f"the prober failed on this site: {type(exc).__name__}: {str(exc)[:300]}"
-            on_site(plan.site.slug, failed_record(plan.site, problem, redactor))
+            with contextlib.suppress(Exception):  # if even that cannot be stored, the caller sees no record
+                on_site(plan.site.slug, failed_record(plan.site, problem, redactor))
 
     await asyncio.gather(*(one(plan) for plan in plans))

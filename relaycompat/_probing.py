@@ -90,12 +90,14 @@ class Probing:
                                         store.write_site))
             for share in split(plans, processes) if processes else []:
                 self._children.append(ProbeProcess(share, session.settings, store.root))
+            problems: dict[str, str | None] = {}
             for child in self._children:
                 problem = child.wait()
-                for plan in child.plans:
-                    if not store.has_site(plan.site.slug):
-                        store.write_site(plan.site.slug, failed_record(
-                            plan.site, problem or "the probe process wrote no record", session.redactor))
+                problems.update((plan.site.slug, problem) for plan in child.plans)
+            for plan in plans:  # a site whose record could not be stored still gets one saying so
+                if not store.has_site(plan.site.slug):
+                    store.write_site(plan.site.slug, failed_record(
+                        plan.site, problems.get(plan.site.slug) or "the prober stored no record for this site", session.redactor))
         except BaseException as exc:  # the waiting tests say it, one line each; the summary repeats it
             store.fail(session.problem(f"the prober stopped: {type(exc).__name__}: {exc}"))
         finally:

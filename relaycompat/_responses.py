@@ -45,6 +45,8 @@ from ._text import safe_data
 #: CPU seconds the schema validation of one body may take, and of all the bodies of one site.
 BODY_VALIDATION_SECONDS = 1.0
 SITE_VALIDATION_SECONDS = 5.0
+#: Characters of one header value kept as evidence (clients accept headers of 100 KiB).
+HEADER_VALUE_CHARS = 2000
 
 
 @dataclass
@@ -98,6 +100,12 @@ def _pretty_body(probe: Probe, redactor: Redactor, cap: int) -> tuple[str, bool]
     return text[:cap], len(text) > cap or len(exchange.body) > cap * 4
 
 
+def _headers(headers: dict[str, str], redactor: Redactor) -> dict[str, str]:
+    """Headers as evidence: masked, each value cut at :data:`HEADER_VALUE_CHARS`."""
+    return {name: value if len(value) <= HEADER_VALUE_CHARS else f"{value[:HEADER_VALUE_CHARS]}… ({len(value)} characters)"
+            for name, value in redactor.headers(headers).items()}
+
+
 def _entry(probe: Probe, redactor: Redactor, settings: Settings, *, evidence: bool = True) -> dict[str, Any]:
     """One probe of a site's record; ``evidence=False`` leaves out request and response."""
     result = probe.result or Classification(v.SKIPPED, "not probed")
@@ -118,10 +126,10 @@ def _entry(probe: Probe, redactor: Redactor, settings: Settings, *, evidence: bo
         entry["request"] = {
             "method": exchange.method,
             "url": redactor.text(exchange.url),
-            "headers": redactor.headers(exchange.request_headers),
+            "headers": _headers(exchange.request_headers, redactor),
         }
         entry["response"] = {
-            "headers": redactor.headers(exchange.headers),
+            "headers": _headers(exchange.headers, redactor),
             "body": body,
             "body_bytes": exchange.body_bytes,
             "body_truncated": truncated,
