@@ -22,21 +22,29 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ._catalogue import load_catalogue
 from ._config import LANGUAGES
 from ._errors import ConfigError
+from ._outputs import OutputSet
 from ._redact import Redactor
 from ._results import load_results, write_json
 from .reports import MergeError, merge_results, results_from_recordings, write_reports
+from .reports._writer import write_step_summary
+
+#: Exit status of a wrong argument or input file (pytest's usage error).
+USAGE_ERROR = 4
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
 
 
 def _load(path: Path) -> dict[str, Any]:
-    try:
-        return load_results(path)
-    except ConfigError as exc:
-        raise SystemExit(f"relaycompat: {exc}") from None
+    return load_results(path)  # ConfigError: one line
 
 
 def _imported(recordings: Path, catalogue: Path) -> dict[str, Any]:
@@ -44,9 +52,9 @@ def _imported(recordings: Path, catalogue: Path) -> dict[str, Any]:
         document = json.loads(recordings.read_text(encoding="utf-8"))
         endpoints = load_catalogue(catalogue) if catalogue.is_file() else None
     except (OSError, ValueError, ConfigError) as exc:
-        raise SystemExit(f"relaycompat: {recordings}: cannot import: {exc}") from None
+        raise ConfigError(f"{recordings}: cannot import: {exc}") from None
     if not isinstance(document, dict) or not {"endpoints", "sites"} <= set(document):
-        raise SystemExit(f"relaycompat: {recordings}: not the probing script's recordings (needs 'endpoints' and 'sites')")
+        raise ConfigError(f"{recordings}: not the probing script's recordings (needs 'endpoints' and 'sites')")
     return results_from_recordings(document, catalogue=endpoints)
 
 
@@ -55,7 +63,7 @@ def _baseline(path: str | None) -> dict[str, Any] | None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="relaycompat", description="Render relaycompat reports from results.json files")
+    parser = _Parser(prog="relaycompat", description="Render relaycompat reports from results.json files")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(sub: argparse.ArgumentParser) -> None:
@@ -85,6 +93,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (ConfigError, MergeError) as exc:
+        print(f"relaycompat: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+def _run(args: argparse.Namespace) -> int:
     redactor = Redactor()
     baseline = _baseline(args.baseline)
     if args.command == "merge":
@@ -92,22 +108,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             results = merge_results(documents, [str(path) for path in args.shards], allow_missing=args.allow_missing_shards)
         except MergeError as exc:
-            raise SystemExit(f"relaycompat: cannot merge: {exc}") from None
+            raise MergeError(f"cannot merge: {exc}") from None
         missing = results["run"]["missing_shards"]
         if missing:
             print(f"relaycompat: WARNING: merged without shard {', '.join(f'{k}/{n}' for k, n in missing)}: "
                   "the reports cover part of the sites", file=sys.stderr)
         out_dir: Path = args.out_dir
-        write_json(out_dir / "results.json", results, scrub=redactor)
     elif args.command == "import":
         results = _imported(args.recordings, args.catalogue)
         out_dir = args.out_dir
-        write_json(out_dir / "results.json", results, scrub=redactor)
     else:
         results = _load(args.results)
         out_dir = args.out or args.results.parent
-    written = write_reports(results, out_dir, lang=args.lang, baseline=baseline, redactor=redactor)
-    print(f"relaycompat: wrote {written.markdown} and {written.summary_html} ({len(results['sites'])} sites)")
+    # One set: results.json (unless re-rendering beside it) and the reports land together, or none does.
+    outputs = OutputSet.open(out_dir, flag=f"{args.command} output folder")
+    try:
+        if args.command != "report":
+            write_json(outputs.path("results.json"), results, scrub=redactor)
+        write_reports(results, outputs.staging, lang=args.lang, baseline=baseline, redactor=redactor, step_summary=None)
+        outputs.commit(replace_all=args.command != "report")
+    finally:
+        outputs.discard()
+    write_step_summary(results, lang=args.lang, baseline=baseline, redactor=redactor)
+    folder = outputs.report_dir
+    print(f"relaycompat: wrote {folder / 'report.md'} and {folder / 'summary.html'} ({len(results['sites'])} sites)")
     return 0
 
 

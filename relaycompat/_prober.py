@@ -173,6 +173,8 @@ class _SiteRun:
             except Exception as exc:  # isolation: this probe's verdict, not the site's end
                 probe.fail("classify", exc)
                 return
+            finally:  # what is parsed is kept parsed; of the bytes, only what the evidence can show
+                exchange.body = exchange.body[: self.settings.evidence_cap * 4]
             self._count(probe.result.verdict)
             if probe.result.verdict not in v.RETRYABLE or attempt == self.settings.retries or self.down_reason:
                 return

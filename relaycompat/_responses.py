@@ -97,7 +97,7 @@ def _pretty_body(probe: Probe, redactor: Redactor, cap: int) -> tuple[str, bool]
     if probe.result.data is not None and probe.redacted is not None:
         return _pretty_json(probe.redacted, cap)
     text = redactor.text(exchange.body[: cap * 4].decode("utf-8", errors="replace"))
-    return text[:cap], len(text) > cap or len(exchange.body) > cap * 4
+    return text[:cap], len(text) > cap or max(len(exchange.body), exchange.body_bytes) > cap * 4
 
 
 def _headers(headers: dict[str, str], redactor: Redactor) -> dict[str, str]:

@@ -9,8 +9,8 @@ server honours instead.
 from __future__ import annotations
 
 import base64
-import gzip
 import itertools
+import zlib
 from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
@@ -123,8 +123,11 @@ def generated_body(kind: str, size: int) -> bytes:
         return b"[" * size + b"]" * size
     if kind == "huge_json":  # a valid JSON string of ``size`` bytes
         return b'{"success":true,"message":"","data":"' + b"a" * size + b'"}'
-    if kind == "gzip_bomb":  # ``size`` bytes of JSON-ish zeros, gzip-compressed (~1000:1)
-        return gzip.compress(b'{"success":true,"data":"' + b"0" * size + b'"}', compresslevel=9)
+    if kind == "gzip_bomb":  # ``size`` bytes of JSON-ish zeros, gzip-compressed (~1000:1), built by the MiB
+        packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        chunk, parts = b"0" * (1 << 20), [packer.compress(b'{"success":true,"data":"')]
+        parts += [packer.compress(chunk[: min(len(chunk), size - done)]) for done in range(0, size, len(chunk))]
+        return b"".join([*parts, packer.compress(b'"}'), packer.flush()])
     if kind == "many_keys":  # an object of ``size`` keys (costly to validate and mask, if let through)
         pairs = b",".join(b'"k%d":%d' % (i, i) for i in range(size))
         return b'{"success":true,"message":"","data":{' + pairs + b"}}"

@@ -87,8 +87,8 @@ def test_a_missing_shard_is_an_error_unless_allowed(sample_results: dict[str, An
     with pytest.raises(MergeError, match=r"shard 2/3 missing \(given: 1/3, 3/3\).*--allow-missing-shards"):
         merge_results([one, three])
     paths = [_write(tmp_path / f"s{k}", "results.json", d) for k, d in ((1, one), (3, three))]
-    with pytest.raises(SystemExit, match="cannot merge: shard 2/3 missing"):
-        main(["merge", str(tmp_path / "refused"), *map(str, paths)])
+    assert main(["merge", str(tmp_path / "refused"), *map(str, paths)]) == 4
+    assert capsys.readouterr().err.startswith("relaycompat: cannot merge: shard 2/3 missing")
     assert not (tmp_path / "refused").exists()
     assert main(["merge", str(tmp_path / "partial"), *map(str, paths), "--allow-missing-shards"]) == 0
     assert "WARNING: merged without shard 2/3" in capsys.readouterr().err
@@ -107,11 +107,19 @@ def test_shards_of_different_n_refuse_to_merge(sample_results: dict[str, Any]) -
         merge_results([one_of_two, two_of_three])
 
 
-def test_cli_reports_bad_input_clearly(tmp_path: Path) -> None:
+def test_cli_reports_bad_input_clearly(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("[]", encoding="utf-8")
-    with pytest.raises(SystemExit, match="not a relaycompat results.json"):
-        main(["merge", str(tmp_path / "out"), str(bad)])
+    assert main(["merge", str(tmp_path / "out"), str(bad)]) == 4
+    assert capsys.readouterr().err == f"relaycompat: {bad}: not a relaycompat results.json: the top level: [] is not of type 'object'\n"
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    good = tmp_path / "good.json"
+    good.write_text('{"format": 1, "sites": []}', encoding="utf-8")
+    assert main(["merge", str(tmp_path / "a-file"), str(good)]) == 4
+    assert "merge output folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["merge"])
+    assert exited.value.code == 4
 
 
 def test_real_shard_runs_merge_into_the_full_run(tmp_path: Path) -> None:
