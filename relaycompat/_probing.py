@@ -58,8 +58,10 @@ class Probing:
         return {slug: {e.id for e in self.session.catalogue} for slug in self.session.sites}
 
     def start(self, selected: dict[str, set[str]]) -> None:
+        """Probe ``selected`` (slug -> endpoint ids), once; nothing selected, nothing probed
+        (and the previous outputs stay)."""
         with self._lock:
-            if self._thread is not None:
+            if self._thread is not None or not selected:
                 return
             self._thread = threading.Thread(target=self._probe, args=(selected,), name="relaycompat-prober", daemon=True)
             self._thread.start()

@@ -16,6 +16,7 @@ from ._writing import Writing
 _KEPT = {
     "interrupted": "interrupted: results.json and the reports keep the last complete run",
     "failed": "results.json and the reports keep the last complete run (see above)",
+    "nothing was probed": "no test of the suite ran: results.json and the reports keep the last run",
 }
 
 

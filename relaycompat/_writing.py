@@ -122,13 +122,15 @@ class Writing:
             self._commit(session)
         elif outputs is not None:
             outputs.discard()
+            _point_pytest_html_at(self.session.config, outputs)  # at the report.html that was kept
             if self.kept == "failed":
                 session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
         return result
 
 
 def _point_pytest_html_at(config: pytest.Config, outputs: OutputSet) -> None:
-    """pytest-html prints where it wrote report.html: where it is now, not the staging folder."""
+    """pytest-html prints where it wrote report.html: the report folder, not the staging folder
+    (which is gone after a commit, and after a discard too)."""
     try:
         from pytest_html.basereport import BaseReport
     except ImportError:

@@ -21,6 +21,15 @@ def _stage(outputs: OutputSet, files: dict[str, str]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
+def _staged(folder: Path, files: dict[str, str], *, commit: bool = False) -> OutputSet:
+    """A new set for ``folder`` holding ``files`` (committed if asked)."""
+    outputs = OutputSet.open(folder)
+    _stage(outputs, files)
+    if commit:
+        outputs.commit()
+    return outputs
+
+
 def _live(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*"))
             if p.is_file() and not p.relative_to(folder).parts[0].startswith(".relaycompat")}
@@ -54,35 +63,24 @@ def test_a_folder_from_before_sets_were_recorded_loses_its_stale_report(tmp_path
 
 def test_discarding_keeps_the_previous_set_whole(tmp_path: Path) -> None:
     folder = tmp_path / "reports"
-    first = OutputSet.open(folder)
-    _stage(first, {"results.json": "1", "report.md": "1"})
-    first.commit()
-    second = OutputSet.open(folder)
-    _stage(second, {"results.json": "2"})
-    second.discard()
+    _staged(folder, {"results.json": "1", "report.md": "1"}, commit=True)
+    _staged(folder, {"results.json": "2"}).discard()
     assert _live(folder) == {"report.md": "1", "results.json": "1"}
     assert not list(folder.glob(f"{STAGING_PREFIX}*"))
 
 
 def test_adding_to_a_set_keeps_its_other_files(tmp_path: Path) -> None:
     folder = tmp_path / "reports"
-    first = OutputSet.open(folder)
-    _stage(first, {"results.json": "1", "report.md": "1", "report.html": "1"})
-    first.commit()
-    rerender = OutputSet.open(folder)
-    _stage(rerender, {"report.md": "en"})
-    rerender.commit(replace_all=False)
+    _staged(folder, {"results.json": "1", "report.md": "1", "report.html": "1"}, commit=True)
+    _staged(folder, {"report.md": "en"}).commit(replace_all=False)
     assert _live(folder) == {"report.html": "1", "report.md": "en", "results.json": "1"}
     assert json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"] == ["report.html", "report.md", "results.json"]
 
 
 def test_a_commit_killed_half_way_is_finished_by_the_next_run(tmp_path: Path) -> None:
     folder = tmp_path / "reports"
-    first = OutputSet.open(folder)
-    _stage(first, {"results.json": "1", "report.md": "1", "old.md": "1"})
-    first.commit()
-    second = OutputSet.open(folder)
-    _stage(second, {"results.json": "2", "report.md": "2"})
+    _staged(folder, {"results.json": "1", "report.md": "1", "old.md": "1"}, commit=True)
+    second = _staged(folder, {"results.json": "2", "report.md": "2"})
     # as if killed after the journal and the first rename
     journal = {"staging": second.staging.name, "files": ["report.md", "results.json"], "remove": ["old.md"],
                "set": ["report.md", "results.json"]}
