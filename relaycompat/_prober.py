@@ -232,6 +232,7 @@ def site_record(
             "elapsed_ms": probe.exchange.elapsed_ms if probe.exchange else None,
             "retries": probe.retries,
             "message": redactor.text(result.message) if result.message else None,
+            "code": result.code,
             "schema": result.schema,
         }
         if probe.exchange is not None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from ._advice import render as advice_text
 from ._catalogue import Catalogue
 from ._config import Settings, executes_tests
 from ._probe_process import ProbeProcess, process_count, split
@@ -167,7 +168,7 @@ class CompatSession:
             if slug in self.records:
                 self.records[slug]["emulator"] = stats
         records = [self.records[slug] for slug in self.sites if slug in self.records]
-        self.results = build_results(records, self.outcomes, self.catalogue, run=self.run_info())
+        self.results = build_results(records, self.outcomes, self.catalogue, run=self.run_info(), manifests=self.state.manifests)
         write_json(self.settings.report_path / "results.json", self.results, scrub=self.redactor)
         if self.settings.baseline:
             document, problem = load_baseline(self.settings.baseline)
@@ -214,16 +215,25 @@ class CompatSession:
             terminalreporter.write_line(f"relaycompat: {self.probe_problem}", red=True, bold=True)
         if self.results is None:
             return
-        for slug in self.results["run"]["rotated_tokens"]:
-            terminalreporter.write_line(
-                f"WARNING: GET /api/user/token was called on {self.sites[slug].name!r}: its access token was "
-                "rotated and the one in your site file no longer works; copy the new one from the dashboard",
-                yellow=True, bold=True,
-            )
+        self._print_advice(terminalreporter)
         for site in self.results["sites"]:
             if (site.get("backend") or {}).get("mismatch"):
                 terminalreporter.write_line(f"NOTE: {site['name']!r}: {site['backend']['mismatch']}", yellow=True)
         terminalreporter.write_sep("-", f"relaycompat results: {self.settings.report_path / 'results.json'}")
+
+
+    def _print_advice(self, terminalreporter: Any) -> None:
+        """Each site's advice once, with its state (results.json ``advice``, ``state``), in English
+        like the rest of the terminal; above the short summary's per-test lines."""
+        advised = [site for site in (self.results or {}).get("sites", []) if site.get("advice")]
+        if not advised:
+            return
+        terminalreporter.write_sep("-", f"relaycompat: what to do about {len(advised)} site{'s' if len(advised) > 1 else ''}")
+        for site in advised:
+            state = {"credentials": "credentials need attention"}.get(site["state"], site["state"])
+            terminalreporter.write_line(f"{site['name']!r} ({state}):", yellow=site["state"] == "credentials", bold=True)
+            for entry in site["advice"]:
+                terminalreporter.write_line(f"  - {entry['code']}: {advice_text(entry, 'en')}")
 
 
 class XdistHooks:

@@ -46,6 +46,14 @@ class Labels:
     def symbol(self, state: str) -> str:
         return self.symbols[state]
 
+    def token_kind(self, kind: str) -> str:
+        """The kind of a site file's access token (results.json ``credentials.access_token_kind``)."""
+        return str(self._table["token_kinds"].get(kind, kind))
+
+    def site_state(self, state: str) -> str:
+        """A site's state (results.json ``sites[].state``: ok, credentials, broken, unreachable)."""
+        return str(self._table["site_states"].get(state, state))
+
 
 def labels_for(lang: str | None) -> Labels:
     return Labels(lang or DEFAULT_LANGUAGE)
