@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from relaycompat.reports import render_report
-from relaycompat.reports._labels import Labels
 from relaycompat.reports._diff import changes_since
+from relaycompat.reports._labels import Labels
 from relaycompat.reports._summary_html import summary_html
 
 ADVICE = {"code": "token_scope_missing", "message": "(the run's words)", "backend": "new-api v1.0.0-rc.41",
