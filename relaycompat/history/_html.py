@@ -22,21 +22,25 @@ SITE_COLOURS = {"ok": "#2da44e", "partial": "#e3a008", "down": "#cf222e", None: 
 STATE_COLOURS = {"ok": "#2da44e", "xpass": "#0969da", "absent": "#c8d1da", "skipped": "#dde3e9", "schema": "#e3a008",
                  "auth": "#d1741f", "rate_limited": "#e3a008", "redirect": "#e3a008", None: "#f3f5f7"}
 FAILED_COLOUR = "#cf222e"
+#: Sites whose endpoint strips the page draws (the others are counted; report.md has them all).
+ENDPOINT_SITES = 100
 LINE_COLOURS = ("#0969da", "#1a7f37", "#bf3989", "#9a6700", "#8250df", "#cf222e", "#1b7c83", "#57606a")
 
 
 def strip_svg(cells: Sequence[object], runs: Sequence[Run], colour: Callable[[object], str],
               title: Callable[[object], str], label: str, when: Callable[[int], str]) -> str:
-    """One strip: equal neighbours merged into one rectangle with one tooltip."""
+    """One strip: neighbours of one colour merged into one rectangle, whose tooltip names the
+    runs and what they were (a site down by a timeout, then a 521, is one red stretch)."""
     width = len(cells) * (CELL + GAP) - GAP if cells else CELL
     shapes, start = [], 0
     for index in range(1, len(cells) + 1):
-        if index < len(cells) and cells[index] == cells[start]:
+        if index < len(cells) and colour(cells[index]) == colour(cells[start]):
             continue
         x, n = start * (CELL + GAP), index - start
         span = when(runs[start].started_at) + (f" → {when(runs[index - 1].started_at)} ({n})" if n > 1 else "")
+        what = " / ".join(dict.fromkeys(title(cell) for cell in cells[start:index]))
         shapes.append(f'<rect x="{x}" y="0" width="{n * (CELL + GAP) - GAP}" height="{HEIGHT}" rx="2" '
-                      f'fill="{colour(cells[start])}"><title>{h(span)} · {h(title(cells[start]))}</title></rect>')
+                      f'fill="{colour(cells[start])}"><title>{h(span)} · {h(what)}</title></rect>')
         start = index
     ticks = "".join(f"M{i * (CELL + GAP) - GAP / 2:g} 0v{HEIGHT}" for i in range(1, len(cells)))
     if ticks:
@@ -125,14 +129,14 @@ def swatch(colour: str) -> str:
 
 def _endpoints_html(report: HistoryReport, words: HistoryLabels) -> str:
     window = report.thresholds.window
-    changed = [s for s in report.sites if any(e.changed for e in s.endpoints)]
+    changed = [s for s in report.sites if any(len({_state_colour(c) for c in e.cells}) > 1 for e in s.endpoints)]
     parts = [f"<h4>{h(words('endpoints_title'))}</h4>"]
     steady = len(report.sites) - len(changed)
     if steady:
         parts.append(f'<p class="rc-note">{h(words("endpoints_steady", n=steady, window=window))}</p>')
     if changed:
         parts.append(f'<p class="rc-note">{h(words("endpoints_changed", window=window))}</p>')
-    for site in changed:
+    for site in changed[:ENDPOINT_SITES]:
         rows = []
         for endpoint in site.endpoints:
             strip = strip_svg(endpoint.cells, report.strip, _state_colour,
@@ -149,6 +153,8 @@ def _endpoints_html(report: HistoryReport, words: HistoryLabels) -> str:
         parts.append(f'<details class="rc-history-site"><summary>{_now_html(site, report, words)} — <b>{h(site.name)}</b>'
                      f'</summary><table class="rc-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
                      "</table></details>")
+    if len(changed) > ENDPOINT_SITES:
+        parts.append(f'<p class="rc-note">{h(words("endpoints_more", n=len(changed) - ENDPOINT_SITES))}</p>')
     return "".join(parts)
 
 

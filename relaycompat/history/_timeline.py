@@ -64,26 +64,24 @@ def assess(points: Sequence[Point], thresholds: Thresholds) -> Assessment:
     down = False
     failures = successes = 0
     judged = [(at, good) for at, good in points if good is not None]
+    if not judged:
+        return Assessment(None, None, 0, False, False, 0, False)
     for _, good in judged:
         if good:
-            successes, failures = successes + 1, 0
+            successes += 1
+            failures = 0
             if down and successes >= thresholds.up_after:
                 down = False
         else:
-            failures, successes = failures + 1, 0
+            failures += 1
+            successes = 0
             if failures >= thresholds.down_after:
                 down = True
-    if not judged:
-        return Assessment(None, None, 0, False, False, 0, False)
     last = judged[-1][1]
-    streak = 0
-    for _, good in reversed(judged):
-        if good != last:
-            break
-        streak += 1
+    streak = successes if last else failures
     since = judged[len(judged) - streak][0]
     recent = [good for _, good in points[-thresholds.window:] if good is not None]
-    changes = sum(1 for a, b in zip(recent, recent[1:], strict=False) if a != b)
+    changes = sum(1 for i in range(1, len(recent)) if recent[i] != recent[i - 1])
     return Assessment(last, since, streak, streak == len(judged), down, changes, changes >= thresholds.flap_changes)
 
 

@@ -140,31 +140,50 @@ def build_history(store: HistoryStore, results: Mapping[str, Any], thresholds: T
     by_run: dict[tuple[int, int], tuple[int, int, int]] = {}
     chart_from = this.started_at - CHART_DAYS * DAY
     backend_sums: dict[str, dict[int, list[int]]] = defaultdict(dict)
-    at_of = {run.id: run.started_at for run in runs}
     strip_ids = {run.id for run in report.strip}
-    for run_id, site, status, backend, _version, passed, failed in store.site_runs(runs):
-        at = at_of[run_id]
-        if site in wanted:
-            points[site].append((at, status == SITE_OK))
-            if run_id in strip_ids:
-                by_run[(run_id, site)] = (status, passed, failed)
-        if backend is not None and at >= chart_from:
-            sums = backend_sums[words[backend]].setdefault(at, [0, 0])
-            sums[0] += passed
-            sums[1] += passed + failed
+    for run in runs:
+        at, in_strip = run.started_at, run.id in strip_ids
+        for site, status, backend, passed, failed in store.db.execute(
+                "SELECT site, status, backend, passed, failed FROM site_runs WHERE run = ?", (run.id,)).fetchall():
+            if site in wanted:
+                points[site].append((at, status == SITE_OK))
+                if in_strip:
+                    by_run[(run.id, site)] = (status, passed, failed)
+            if backend is not None and at >= chart_from:
+                sums = backend_sums[words[backend]].setdefault(at, [0, 0])
+                sums[0] += passed
+                sums[1] += passed + failed
     report.backends = {
         backend: [BackendPoint(at, p, e) for at, (p, e) in sorted(sums.items())]
         for backend, sums in sorted(backend_sums.items())
     }
 
-    # probes of the strip's runs
-    probe_cells: dict[int, dict[int, dict[int, tuple[str, str | None]]]] = defaultdict(lambda: defaultdict(dict))
-    for run_id, site, endpoint, verdict, outcome, _status, _latency in store.probes(report.strip):
-        if site in wanted:
-            probe_cells[site][endpoint][run_id] = (words[verdict], words.get(outcome) if outcome else None)
+    # probes of the strip's runs: one list of (verdict, outcome) ids per site and endpoint
+    width = len(report.strip)
+    cells_of: dict[tuple[int, int], list[tuple[int, int | None] | None]] = {}
+    for index, run in enumerate(report.strip):
+        for site, endpoint, verdict, outcome in store.db.execute(
+                "SELECT site, endpoint, verdict, outcome FROM probes WHERE run = ?", (run.id,)).fetchall():
+            if site in wanted:
+                row = cells_of.get((site, endpoint))
+                if row is None:
+                    row = cells_of[(site, endpoint)] = [None] * width
+                row[index] = (verdict, outcome)
+    views: dict[tuple[int, int | None], tuple[str, bool | None, str]] = {}
+    for row in cells_of.values():
+        for pair in row:
+            if pair is not None and pair not in views:
+                verdict = words[pair[0]]
+                views[pair] = (*_probe_view(verdict, words.get(pair[1]) if pair[1] else None), verdict)
+    by_site: dict[int, list[int]] = defaultdict(list)
+    for site, endpoint in cells_of:
+        by_site[site].append(endpoint)
     endpoint_names = store.endpoints()
     order = {e.get("id"): i for i, e in enumerate(results.get("catalogue") or [])}
     paths = {e.get("id"): e.get("path") for e in results.get("catalogue") or []}
+    times = [run.started_at for run in report.strip]
+    older = width < len(runs)
+    uptime_from = {days: this.started_at - days * DAY for days in UPTIME_DAYS}
 
     for slug, name in names.items():
         sid = site_ids.get(slug)
@@ -177,21 +196,19 @@ def build_history(store: HistoryStore, results: Mapping[str, Any], thresholds: T
             cells.append(SITE_STATUS[found[0]] if found else None)
             counts.append((found[1], found[2]) if found else None)
         uptime = {}
-        for days in UPTIME_DAYS:
-            recent = [good for at, good in series if at > this.started_at - days * DAY]
-            uptime[days] = (sum(1 for g in recent if g), len(recent))
+        for days, since in uptime_from.items():
+            recent = [good for at, good in series if at > since]
+            uptime[days] = (sum(recent), len(recent))
         history = SiteHistory(slug, name, cells, counts, assess(series, thresholds), uptime)
-        endpoints = probe_cells.get(sid, {})
-        for endpoint in sorted(endpoints, key=lambda e: (order.get(endpoint_names[e][0], len(order)), endpoint_names[e][0])):
+        endpoints = sorted(by_site.get(sid, []), key=lambda e: (order.get(endpoint_names[e][0], len(order)), endpoint_names[e][0]))
+        for endpoint in endpoints:
             ekey, epath = endpoint_names[endpoint]
-            by_strip = endpoints[endpoint]
-            views = [(_probe_view(*by_strip[run.id]) if run.id in by_strip else None) for run in report.strip]
-            states = [v[0] if v else None for v in views]
-            since, streak, whole = since_same([(run.started_at, s) for run, s in zip(report.strip, states, strict=True)])
+            seen = [views[pair] if pair is not None else None for pair in cells_of[(sid, endpoint)]]
+            states = [v[0] if v else None for v in seen]
+            since, streak, whole = since_same(list(zip(times, states, strict=True)))
             history.endpoints.append(EndpointHistory(
-                ekey, paths.get(ekey) or epath, states,
-                [by_strip[run.id][0] if run.id in by_strip else None for run in report.strip],
-                assess([(run.started_at, v[1] if v else None) for run, v in zip(report.strip, views, strict=True)], thresholds),
-                since, streak, whole and len(report.strip) < len(runs)))
+                ekey, paths.get(ekey) or epath, states, [v[2] if v else None for v in seen],
+                assess([(at, v[1] if v else None) for at, v in zip(times, seen, strict=True)], thresholds),
+                since, streak, whole and older))
         report.sites.append(history)
     return report
