@@ -4,21 +4,14 @@ a series that both renderings print."""
 from __future__ import annotations
 
 import time
-from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
-from ..reports._labels import Labels
+from ..reports._labels import Labels, labels_document
 from ._timeline import Assessment, Thresholds
 
 
-@cache
 def _document() -> dict[str, Any]:
-    text = resources.files("relaycompat.history").joinpath("data/labels.yaml").read_text("utf-8")
-    document: dict[str, Any] = yaml.safe_load(text)
-    return document
+    return labels_document("relaycompat.history")
 
 
 class HistoryLabels:
