@@ -62,6 +62,8 @@ class CompatSession:
         self._lock = threading.Lock()
         self.started_at = time.time()
         self.probe_seconds: float | None = None
+        #: What the reports show of the history (``--history``; relaycompat/history/), else ``None``.
+        self.history: Any = None
         emulated = [SiteSpec.from_site(site) for site in sites if site.emulate]
         self.fleet = FleetProcess(emulated) if emulated and executes_tests(config.option) else None
 
@@ -173,8 +175,9 @@ class CompatSession:
         if self.settings.baseline:
             document, problem = load_baseline(self.settings.baseline)
             self.baseline = self.settings.baseline if problem else document
+        self.history = self.config.hook.pytest_relaycompat_history(results=self.results)
         write_reports(self.results, self.settings.report_path, lang=self.settings.report_lang,
-                      baseline=self.baseline, redactor=self.redactor)
+                      baseline=self.baseline, redactor=self.redactor, history=self.history)
         # What is left to render (pytest-html's summary) needs verdicts, not bodies: drop the
         # evidence before pytest-html builds its page, the run's peak of memory.
         self.records.clear()
@@ -196,6 +199,7 @@ class CompatSession:
     def run_info(self) -> dict[str, Any]:
         s = self.settings
         return {
+            "run_id": s.run_id,
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started_at)),
             "allow_mutating": s.allow_mutating,
             "shard": list(s.shard) if s.shard else None,

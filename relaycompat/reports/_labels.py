@@ -14,10 +14,15 @@ DEFAULT_LANGUAGE = "zh"
 
 
 @cache
-def _document() -> dict[str, Any]:
-    text = resources.files("relaycompat.reports").joinpath("data/labels.yaml").read_text("utf-8")
+def labels_document(package: str = "relaycompat.reports") -> dict[str, Any]:
+    """``data/labels.yaml`` of a package (the reports', the history's), parsed once."""
+    text = resources.files(package).joinpath("data/labels.yaml").read_text("utf-8")
     document: dict[str, Any] = yaml.safe_load(text)
     return document
+
+
+def _document() -> dict[str, Any]:
+    return labels_document()
 
 
 class Labels:

@@ -35,6 +35,7 @@ from ._describe import (
 from ._diff import Changes, ProbeChange, SiteChange, backend_version
 from ._escape import md_code, md_fence, md_text, md_url
 from ._figures import backend_figures, outcome_totals, site_state_counts, verdict_totals
+from ._history_part import HistoryPart
 from ._labels import Labels
 from ._matrix import build_matrix
 from ._states import probe_state, verdict_state
@@ -212,11 +213,13 @@ def site_states_section(results: dict[str, Any], labels: Labels, *, links: bool)
     return "\n".join(parts)
 
 
-def summary_sections(results: dict[str, Any], labels: Labels, changes: Changes, *, links: bool) -> list[Section]:
+def summary_sections(results: dict[str, Any], labels: Labels, changes: Changes, *, links: bool,
+                     history: HistoryPart | None = None) -> list[Section]:
     """The summary part, as named sections (the step summary may drop the big ones)."""
     return [
         ("header", header(results, labels)),
         ("changes", changes_section(changes, labels, links=links)),
+        *([("history", history.markdown_summary(labels.lang, links=links))] if history else []),
         ("summary", f"## {labels('summary_title')}"),
         ("states", site_states_section(results, labels, links=links)),
         ("totals", totals_section(results, labels)),
@@ -346,10 +349,12 @@ def footer(results: dict[str, Any], labels: Labels) -> str:
     return "ℹ️ " + md_text(labels("footer", generated=results.get("generated_at", "?")))
 
 
-def render_markdown(results: dict[str, Any], labels: Labels, changes: Changes) -> str:
-    parts = [text for _, text in summary_sections(results, labels, changes, links=True) if text]
+def render_markdown(results: dict[str, Any], labels: Labels, changes: Changes, history: HistoryPart | None = None) -> str:
+    parts = [text for _, text in summary_sections(results, labels, changes, links=True, history=history) if text]
     catalogue = list(results.get("catalogue") or [])
     for site in results.get("sites", []):
         parts += ["---", site_section(site, catalogue, labels)]
+        if history and (block := history.markdown_site(site["slug"], labels.lang)):
+            parts.append(block)
     parts += ["---", footer(results, labels)]
     return "\n\n".join(parts) + "\n"

@@ -16,6 +16,7 @@ from ._describe import BACKEND_COLUMNS, SEPARATOR, percent, state_counts_text
 from ._diff import Changes, ProbeChange, SiteChange, backend_version
 from ._escape import h
 from ._figures import backend_figures, outcome_totals, site_state_counts, verdict_totals
+from ._history_part import HistoryPart
 from ._labels import Labels
 from ._markdown import CHANGE_ROWS, rotated_sites
 from ._matrix import build_matrix
@@ -175,7 +176,7 @@ def advice_html(results: dict[str, Any], labels: Labels) -> str:
     return (f"<h3>{h(labels('advice_title'))}</h3>" + f'<div class="rc-chips">{chips}</div>' + "".join(blocks))
 
 
-def summary_html(results: dict[str, Any], labels: Labels, changes: Changes) -> str:
+def summary_html(results: dict[str, Any], labels: Labels, changes: Changes, history: HistoryPart | None = None) -> str:
     """The summary fragment (a ``<section>``) for pytest-html's summary area or a page."""
     footer = labels("footer", generated=results.get("generated_at", "?"))
     return (
@@ -183,6 +184,7 @@ def summary_html(results: dict[str, Any], labels: Labels, changes: Changes) -> s
         + meta_html(results, labels)
         + advice_html(results, labels)
         + changes_html(changes, labels)
+        + (history.html_summary(labels.lang) if history else "")
         + totals_html(results, labels)
         + backends_html(results, labels)
         + matrix_html(results, labels)
@@ -190,7 +192,7 @@ def summary_html(results: dict[str, Any], labels: Labels, changes: Changes) -> s
     )
 
 
-def summary_page(results: dict[str, Any], labels: Labels, changes: Changes) -> str:
+def summary_page(results: dict[str, Any], labels: Labels, changes: Changes, history: HistoryPart | None = None) -> str:
     """summary.html: the same summary as a self-contained page (no script, nothing external)."""
     title = h(labels("html_title"))
     return (
@@ -199,5 +201,5 @@ def summary_page(results: dict[str, Any], labels: Labels, changes: Changes) -> s
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{title}</title><style>{css()}</style></head>"
-        f'<body class="rc-page"><h1>{title}</h1>{summary_html(results, labels, changes)}</body></html>\n'
+        f'<body class="rc-page"><h1>{title}</h1>{summary_html(results, labels, changes, history)}</body></html>\n'
     )
