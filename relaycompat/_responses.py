@@ -119,6 +119,7 @@ def _entry(probe: Probe, redactor: Redactor, settings: Settings, *, evidence: bo
         "elapsed_ms": exchange.elapsed_ms if exchange else None,
         "retries": probe.retries,
         "message": redactor.text(result.message) if result.message else None,
+        "code": result.code,
         "schema": result.schema,
     }
     if exchange is not None and evidence:

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from ._advice import SiteContext, advise, site_state
 from ._catalogue import Catalogue, Endpoint
 from ._errors import ConfigError
+from ._expectations import Manifests
 from ._fingerprint import Detection, backend_record
 
 FORMAT_VERSION = 1
@@ -52,8 +54,10 @@ def catalogue_entries(catalogue: Iterable[Endpoint]) -> list[dict[str, Any]]:
     ]
 
 
-def site_result(record: dict[str, Any], outcomes: Mapping[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
-    """One site of results.json from its stored record and the outcomes of its tests."""
+def site_result(record: dict[str, Any], outcomes: Mapping[tuple[str, str], dict[str, Any]],
+                context: SiteContext | None = None) -> dict[str, Any]:
+    """One site of results.json from its stored record and the outcomes of its tests; with a
+    ``context``, its ``state`` and ``advice`` too (relaycompat/_advice.py)."""
     site = record["site"]
     probes = []
     for probe in record.get("probes", []):
@@ -69,11 +73,12 @@ def site_result(record: dict[str, Any], outcomes: Mapping[tuple[str, str], dict[
             "test_message": outcome.get("message"),
             "retries": probe.get("retries", 0),
             "message": probe.get("message"),
+            "code": probe.get("code"),
             "schema": probe.get("schema"),
             "request": probe.get("request"),
             "response": probe.get("response"),
         })
-    return {
+    result = {
         "name": site["name"],
         "slug": site["slug"],
         "url": site["url"],
@@ -81,14 +86,21 @@ def site_result(record: dict[str, Any], outcomes: Mapping[tuple[str, str], dict[
         "source": site.get("source"),
         "credentials": {
             "access_token": site.get("has_access_token", False),
+            "access_token_kind": site.get("access_token_kind"),
             "api_key": site.get("has_api_key", False),
             "user_id": site.get("user_id") is not None,
         },
         "backend": record.get("backend") or backend_record(site.get("backend"), Detection(None, reason="the site has no probe record")),
         "error": record.get("error"),
         "emulator": record.get("emulator"),
+        "state": None,
+        "advice": [],
         "probes": probes,
     }
+    if context is not None:
+        result["state"] = site_state(result)
+        result["advice"] = advise(result, context)
+    return result
 
 
 def build_results(
@@ -97,14 +109,18 @@ def build_results(
     catalogue: Catalogue,
     *,
     run: dict[str, Any],
+    manifests: Manifests,
 ) -> dict[str, Any]:
+    rotated = set(run.get("rotated_tokens") or ())
+    lang = str(run.get("report_lang") or "zh")
     return {
         "format": FORMAT_VERSION,
         "generated_at": now_iso(),
         "tool": {"name": "relaycompat", "version": __version__},
         "run": run,
         "catalogue": catalogue_entries(catalogue),
-        "sites": [site_result(record, outcomes) for record in records],
+        "sites": [site_result(record, outcomes, SiteContext(catalogue, manifests, record["site"]["slug"] in rotated, lang))
+                  for record in records],
     }
 
 

@@ -11,7 +11,7 @@ pytest-html its report):
     HtmlReport     reports/_html.py  pytest-html's columns, summary and evidence
 
 Plugins of other features read this object (``config.pluginmanager.get_plugin(SESSION)``, or
-the ``session`` argument of the hooks in :mod:`relaycompat.hooks`): ``settings``, ``sites``,
+the ``session`` argument of the hooks in :mod:`relaycompat._hookspecs`): ``settings``, ``sites``,
 ``catalogue``, ``redactor``, ``baseline``, ``record(slug)`` during the run, and ``results``
 once built. docs/architecture.md has the order of the end of a run.
 """
@@ -69,6 +69,8 @@ class CompatSession:
         self.interrupted = False
         self.started_at = time.time()
         self.probe_seconds: float | None = None
+        #: What the reports show of the history (``--history``; relaycompat/history/), else ``None``.
+        self.history: Any = None
         self._endpoint_by_test = {e.test_name: e.id for e in self.catalogue}
 
     def test_key(self, nodeid: str) -> tuple[str, str] | None:
@@ -97,7 +99,7 @@ class CompatSession:
     def build_results(self) -> dict[str, Any]:
         """``self.results`` from the records and outcomes: what results.json will hold."""
         records = [record for record in (self.record(slug) for slug in self.sites) if record is not None]
-        self.results = build_results(records, self.outcomes, self.catalogue, run=self.run_info())
+        self.results = build_results(records, self.outcomes, self.catalogue, run=self.run_info(), manifests=self.state.manifests)
         return self.results
 
     def release_evidence(self) -> None:
@@ -112,6 +114,7 @@ class CompatSession:
     def run_info(self) -> dict[str, Any]:
         s = self.settings
         return {
+            "run_id": s.run_id,
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started_at)),
             "allow_mutating": s.allow_mutating,
             "shard": list(s.shard) if s.shard else None,

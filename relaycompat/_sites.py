@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from ._access_tokens import token_kind
 from ._config import DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT
 from ._errors import ConfigError
 from ._text import safe_text
@@ -79,6 +80,7 @@ class Site:
             "backend": self.backend,
             "user_id": self.user_id,
             "has_access_token": self.access_token is not None,
+            "access_token_kind": token_kind(self.access_token),
             "has_api_key": self.api_key is not None,
             "timeout": self.timeout,
             "source": self.source,

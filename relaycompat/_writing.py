@@ -6,7 +6,8 @@ innermost of the wrappers (``trylast``), so its two halves surround every plain
 
     before the plain hooks
       1. Probing.finish(): every site's record is in; the fleet stopped (or named as dead)
-      2. CompatSession.build_results(); hook pytest_relaycompat_results(session)
+      2. CompatSession.build_results(); hooks pytest_relaycompat_results(session), then
+         pytest_relaycompat_history(results) (the history store records the run)
       3. results.json, report.md, summary.html written into the staging folder;
          hook pytest_relaycompat_outputs(session, folder); evidence released
     the plain hooks: pytest-html writes report.html into the staging folder (its path was set
@@ -76,9 +77,10 @@ class Writing:
         try:
             results = run.build_results()
             run.config.hook.pytest_relaycompat_results(session=run)
+            run.history = run.config.hook.pytest_relaycompat_history(results=results)
             write_json(outputs.path("results.json"), results, scrub=run.redactor)
             write_reports(results, outputs.staging, lang=run.settings.report_lang, baseline=run.baseline,
-                          redactor=run.redactor, step_summary=None)
+                          redactor=run.redactor, step_summary=None, history=run.history)
             run.config.hook.pytest_relaycompat_outputs(session=run, folder=outputs.staging)
         except Exception as exc:  # the previous set stays whole; the run says why, in one line
             self._fail(f"the outputs could not be written ({type(exc).__name__}: {exc})")
@@ -106,7 +108,8 @@ class Writing:
             return
         _point_pytest_html_at(run.config, outputs)
         if run.results is not None:
-            write_step_summary(run.results, lang=run.settings.report_lang, baseline=run.baseline, redactor=run.redactor)
+            write_step_summary(run.results, lang=run.settings.report_lang, baseline=run.baseline, redactor=run.redactor,
+                               history=run.history)
 
     @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Generator[None, Any, Any]:

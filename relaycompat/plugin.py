@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ._catalogue import load_catalogue
-from ._config import BACKENDS, DEFAULT_ACCEPT_LANGUAGE, LANGUAGES, Settings, executes_tests, parse_shard
+from ._config import BACKENDS, DEFAULT_ACCEPT_LANGUAGE, LANGUAGES, Settings, executes_tests, parse_shard, run_id
 from ._errors import ConfigError
 from ._expectations import Manifests
 from ._state import STATE_KEY, SuiteState
@@ -59,10 +59,20 @@ def _whole_number(minimum: int):  # type: ignore[no-untyped-def]
     return parse
 
 
-def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    from . import hooks
+def _days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of days > 0, got {text!r}")
+    return value
 
-    pluginmanager.add_hookspecs(hooks)
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from . import _hookspecs
+
+    pluginmanager.add_hookspecs(_hookspecs)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -85,6 +95,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Extra attempts after a transport error, 429 or 5xx (never after schema or auth results; default 1)")
     group.addoption("--accept-language", default=DEFAULT_ACCEPT_LANGUAGE, metavar="VALUE",
                     help="Accept-Language sent to the sites (it decides the language of new-api's messages)")
+    history = parser.getgroup("relaycompat-history", "relaycompat history across runs (docs/history.md)")
+    history.addoption("--history", default=None, metavar="PATH",
+                      help="SQLite history file: record this run in it (created if missing) and show the history in the reports")
+    history.addoption("--run-id", default=None, metavar="ID",
+                      help="The id this run is recorded under; shards of one run must share it "
+                           "(default: github-$GITHUB_RUN_ID in GitHub Actions, else a new id)")
+    history.addoption("--history-keep-days", type=_days, default=None, metavar="DAYS",
+                      help="After recording, delete the runs that started more than DAYS days before this one (default: keep all)")
+    history.addoption("--history-down-after", type=_whole_number(1), default=3, metavar="N",
+                      help="Failing runs in a row before a site or endpoint is called down (default 3, as Gatus)")
+    history.addoption("--history-up-after", type=_whole_number(1), default=2, metavar="N",
+                      help="Ok runs in a row before a site or endpoint that was down is called back up (default 2, as Gatus)")
+    history.addoption("--history-flapping", type=_whole_number(1), default=4, metavar="N",
+                      help="Changes between passing and failing within the last 20 runs that mark a site or endpoint flapping (default 4)")
     parser.addini("relaycompat_catalogue", "Endpoint catalogue, relative to the project root", default="tests/endpoints.yaml")
     parser.addini("relaycompat_sites", "Default folder of site files, relative to the project root", default="sites")
     parser.addini("relaycompat_schemas", "Folder of per-backend JSON Schemas, relative to the project root", default="schemas")
@@ -158,7 +182,8 @@ def _option_value_taken_for_a_path(config: pytest.Config) -> str | None:
     takes an existing ``/x`` for a path to test, and the root (and pyproject.toml) is lost."""
     if config.inipath is not None:
         return None
-    given = [("--report-dir", config.option.report_dir), ("--baseline", config.option.baseline)]
+    given = [("--report-dir", config.option.report_dir), ("--baseline", config.option.baseline),
+             ("--history", config.option.history)]
     given += [("--sites", value) for value in config.option.sites or ()]
     for flag, value in given:
         if not value:
@@ -217,6 +242,7 @@ def _settings(config: pytest.Config) -> Settings:
         report_lang=option.report_lang,
         baseline=str(Path(option.baseline).resolve()) if option.baseline else None,
         shard=option.shard,
+        run_id=run_id(option.run_id),
     )
 
 
@@ -278,6 +304,10 @@ def _start(config: pytest.Config) -> CompatSession:
     writing = Writing(session, probing)
     for name, part in (("outcomes", Outcomes(session)), ("writing", writing), ("terminal", TerminalNotes(session, writing))):
         manager.register(part, f"relaycompat-{name}")
+    if config.option.history:
+        from .history._plugin import HistoryRecorder
+
+        manager.register(HistoryRecorder.from_config(config), "relaycompat-history")
     if manager.hasplugin("html"):
         from .reports._html import HtmlReport
 

@@ -125,7 +125,8 @@ class HtmlReport:
         if results is None:
             return
         changes = changes_since(results, self.session.baseline)
-        prefix.append(self.session.redactor.text(summary_html(results, self.labels, changes)))
+        history = getattr(self.session, "history", None)
+        prefix.append(self.session.redactor.text(summary_html(results, self.labels, changes, history)))
 
     # ---- evidence and the final scrub -------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

@@ -97,7 +97,10 @@ def merge_results(documents: Sequence[dict[str, Any]], names: Sequence[str] | No
     rotated = {slug for run in runs for slug in run.get("rotated_tokens") or []}
     starts = [r["started_at"] for r in runs if r.get("started_at")]
     seconds = [r["probe_seconds"] for r in runs if r.get("probe_seconds") is not None]
+    run_ids = {r.get("run_id") for r in runs}
     run = {
+        # shards of one run share its id (--run-id, $GITHUB_RUN_ID): the merge is that run
+        "run_id": run_ids.pop() if len(run_ids) == 1 else None,
         "started_at": min(starts) if starts else None,
         "allow_mutating": any(r.get("allow_mutating") for r in runs),
         "shard": None,
@@ -107,7 +110,7 @@ def merge_results(documents: Sequence[dict[str, Any]], names: Sequence[str] | No
         "missing_shards": missing,
         "merged_from": [
             {"name": name, "generated_at": d.get("generated_at"), "shard": (d.get("run") or {}).get("shard"),
-             "sites": len(d["sites"])}
+             "run_id": (d.get("run") or {}).get("run_id"), "sites": len(d["sites"])}
             for d, name in zip(documents, labels, strict=True)
         ],
     }

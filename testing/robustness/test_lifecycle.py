@@ -194,4 +194,4 @@ sites:
         assert unreached, site["slug"]
         for probe in unreached:
             assert probe["reason"].startswith("the emulator process is not running (it died during the run): "), probe["reason"]
-            assert probe["test_message"].startswith(f"{probe['verdict']}: the emulator process is not running")
+            assert "the emulator process is not running (it died during the run)" in probe["test_message"]
