@@ -18,6 +18,7 @@ import pytest
 from relaycompat import _prober, _responses
 from relaycompat._redact import Redactor
 from relaycompat._schemas import SchemaSet, ValidationTooSlow
+from relaycompat._sites import Site
 
 from ..conftest import REPO_ROOT
 from ..core.conftest import make_settings
@@ -97,7 +98,7 @@ def test_a_failed_detection_leaves_the_backend_unknown_and_the_verdicts_alone(pr
 def test_a_site_whose_record_cannot_be_stored_gets_one_saying_why(catalogue, status_schema, emulate) -> None:
     """The lone-surrogate crash (issue #13, 1) failed in the store; any such failure now costs only its site."""
     urls = {slug: emulate("new-api-legacy", name=slug, user_id=7, access_token=TOKEN) for slug in ("a", "b")}
-    plans = [_prober.SitePlan(_prober.Site(slug, slug, "test", url=url, access_token=TOKEN, user_id=7),
+    plans = [_prober.SitePlan(Site(slug, slug, "test", url=url, access_token=TOKEN, user_id=7),
                               tuple(catalogue.by_id(i) for i in ENDPOINTS)) for slug, url in urls.items()]
     stored: dict[str, dict[str, Any]] = {}
 
