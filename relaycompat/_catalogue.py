@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from ._errors import ConfigError
-from ._yaml import load_yaml
+from ._yaml import load_data
 
 AUTH_KINDS = ("public", "user", "relay")
 #: dashboard {success, message, data}; openai {data: [...]}; usage {code: true, message, data}
@@ -142,7 +142,7 @@ class Catalogue:
 def load_catalogue(path: Path) -> Catalogue:
     """Read and check the catalogue file; raise :class:`ConfigError` naming every problem."""
     try:
-        document = load_yaml(path.read_text(encoding="utf-8"))
+        document = load_data(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read the endpoint catalogue: {exc}") from None
     entries = document.get("endpoints") if isinstance(document, dict) else None

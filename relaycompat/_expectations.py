@@ -19,6 +19,7 @@ an expected absence (xfail, so a site that gains the endpoint shows as XPASS, an
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from . import _verdicts as v
 from . import _versions
 from ._catalogue import Catalogue, Endpoint
 from ._errors import ConfigError
-from ._yaml import load_yaml
+from ._yaml import load_data
 
 DECLARATIONS = ("missing_feature", "bug", "irrelevant")
 DEFAULT_FAMILY = "new-api"
@@ -107,7 +108,7 @@ class Manifests:
         documents: dict[str, tuple[Path, dict[str, Any]]] = {}
         for path in sorted(Path(directory).glob("*.yaml")):
             try:
-                document = load_yaml(path.read_text(encoding="utf-8")) or {}
+                document = load_data(path.read_text(encoding="utf-8")) or {}
             except (OSError, yaml.YAMLError) as exc:
                 problems.append(f"{path}: cannot read: {exc}")
                 continue
@@ -219,21 +220,36 @@ def effective_family(declared: str | None, detected: str | None) -> str:
     return declared or (detected if detected and detected != UNKNOWN else DEFAULT_FAMILY)
 
 
-def family_of(record: dict[str, Any]) -> str:
+def family_of(record: Mapping[str, Any]) -> str:
     """:func:`effective_family` of a stored site record."""
     backend = record.get("backend") or {}
     return effective_family(backend.get("declared"), backend.get("detected"))
 
 
-def version_of(record: dict[str, Any]) -> _versions.Version | None:
-    """The site's version of :func:`family_of` its record, ``None`` when unknown.
+def version_of(record: Mapping[str, Any]) -> _versions.Version | None:
+    """The site's version of :func:`family_of` its record, ``None`` when unknown: the version
+    /api/status names, or the least version the probes prove (``at_least``) when that is higher.
 
     Only a detection of that same family says anything: another family's numbering is not this one's.
     """
     backend = record.get("backend") or {}
     if backend.get("detected") != family_of(record):
         return None
-    return _versions.parse(backend.get("version"))
+    known = [v for v in (_versions.parse(backend.get("version")), _versions.parse(backend.get("at_least"))) if v]
+    return max(known) if known else None
+
+
+#: pytest outcomes (results.json ``probes[].outcome``) that count as a failure.
+FAILING_OUTCOMES = frozenset({"failed", "error"})
+
+
+def probe_fails(probe: Mapping[str, Any]) -> bool:
+    """Whether a probe of results.json failed: its test failed, or without an outcome (re-rendered
+    recordings) its verdict is neither ok nor skipped."""
+    outcome = probe.get("outcome")
+    if outcome is not None:
+        return outcome in FAILING_OUTCOMES
+    return probe.get("verdict") not in (v.OK, v.SKIPPED)
 
 
 def missing_credentials(endpoint: Endpoint, site: dict[str, Any]) -> str | None:

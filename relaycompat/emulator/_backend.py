@@ -5,10 +5,12 @@ names its upstream route list (``profiles/routes/<list>.yaml``: every GET the ro
 and the auth middleware in front of it), says which user-id header and refusals the auth
 middleware uses, which headers each middleware layer adds, and what each body looks like, as
 templates (:mod:`._render`). This module plays that description the way gin and the upstream
-middlewares do (backends.md §2): gin-style patterns (:mod:`._router`), trailing-slash redirects
+middlewares do (backends.md §2): gin-style patterns (:mod:`relaycompat._ginpath`), trailing-slash redirects
 before any middleware, NoRoute's ``Invalid URL`` body for unknown paths, and a common user's
 refusal on every admin route. Every ``gin.H`` (envelopes, refusals) is a Go map, so its keys
-leave sorted.
+leave sorted. Scoped access tokens (``auth.scoped_tokens``) follow new-api rc.41's
+``authHelper``/``TryUserAuth`` with the route rules of ``relaycompat/data/access_tokens.yaml``;
+non-GET methods reach only the profile's ``post_routes``.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from .. import _ginpath
+from .._access_tokens import ANY, SESSION, ScopedTokens, scoped_tokens
+from .._ginpath import RouteTable
 from ._account import Account
 from ._paging import PageRefused
 from ._profiles import USER_LEVELS, load_route_list
 from ._render import Renderer, go_json, go_sorted, lookup
-from ._router import RouteTable
 from ._server import Request, Response
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -106,6 +110,9 @@ class BackendApp:
         self.auth: dict[str, Any] = profile["auth"]
         self.listed = load_route_list(profile["route_list"]).routes
         self.table = route_table(profile["route_list"])
+        self.scoped: ScopedTokens | None = None
+        if self.auth.get("scoped_tokens"):
+            self._grant_site_token(self.auth["scoped_tokens"])
 
     # ---- answers ---------------------------------------------------------------------------
     def _template_headers(self, headers: Mapping[str, Any] | None) -> list[tuple[str, str]]:
@@ -125,8 +132,8 @@ class BackendApp:
             merged[name.lower()] = (name, value)
         return Response(status, list(merged.values()), go_json(payload))
 
-    def message(self, key: str, request: Request) -> str:
-        """Message ``key`` in the language the profile serves this request."""
+    def message(self, key: str, request: Request, **fields: str) -> str:
+        """Message ``key`` in the language the profile serves this request (``{name}``: ``fields``)."""
         messages: Mapping[str, Any] = self.profile["messages"]
         tables = {k: v for k, v in messages.items() if isinstance(v, Mapping)}
         language = messages.get("default", "zh")
@@ -134,12 +141,16 @@ class BackendApp:
             language = _language(request.headers.get("accept-language", ""), tables, language)
         for table in (language, messages.get("default", "zh"), "zh"):
             if key in tables.get(table, {}):
-                return str(tables[table][key]).format(header=self.auth.get("user_header", ""))
+                return str(tables[table][key]).format(header=self.auth.get("user_header", ""), **fields)
         raise KeyError(f"profile {self.profile.get('name')!r} has no message {key!r}")
 
-    def refusal(self, spec: Mapping[str, Any], request: Request) -> Response:
+    def refusal(self, failure: str, request: Request, **fields: str) -> Response:
+        """The auth middleware's answer for ``failure`` (``auth.refusals`` of the profile)."""
+        return self._refuse(self.auth["refusals"][failure], request, **fields)
+
+    def _refuse(self, spec: Mapping[str, Any], request: Request, **fields: str) -> Response:
         """A dashboard middleware's refusal ``{success: false, message, code?}`` as ``spec`` says."""
-        payload: dict[str, Any] = {"success": False, "message": self.message(spec["message"], request)}
+        payload: dict[str, Any] = {"success": False, "message": self.message(spec["message"], request, **fields)}
         if spec.get("code"):
             payload["code"] = spec["code"]
         return self.answer(int(spec["status"]), go_sorted(payload), self._group_headers(request.path))
@@ -165,30 +176,100 @@ class BackendApp:
         credential = request.headers.get("authorization", "").strip()
         return credential[7:].strip() if credential[:7].lower() == "bearer " else credential
 
-    def authenticate(self, request: Request, level: str) -> tuple[Response | None, list[tuple[str, str]]]:
-        """(refusal or ``None``, headers a successful auth adds) for ``level`` try/user/admin/root."""
+    def authenticate(self, request: Request, level: str, pattern: str) -> tuple[Response | None, list[tuple[str, str]]]:
+        """(refusal or ``None``, headers a successful auth adds) for ``level`` try/user/admin/root.
+
+        ``pattern`` is the upstream route that serves the request (gin's full path, e.g.
+        ``/api/user/:id``); scoped tokens are checked against its rule.
+        """
+        if self.scoped is not None:
+            return self._authenticate_scoped(request, level, pattern)
         credential = self._credential(request)
         valid = bool(credential) and credential == self.account.access_token
         success = self._template_headers(self.auth.get("success_headers"))
-        refusals = self.auth["refusals"]
         if level == "try":  # TryUserAuth: a credential it honours identifies; anything else is anonymous
             return None, success if valid and self.auth.get("try_reads_token") else []
         if not credential:
-            return self.refusal(refusals["no_credential"], request), []
+            return self.refusal("no_credential", request), []
         if not valid:
-            return self.refusal(refusals["bad_credential"], request), []
+            return self.refusal("bad_credential", request), []
         header = self.auth.get("user_header")
         if header:
             value = request.headers.get(header.lower())
             if value is None or value == "":
-                return self.refusal(refusals["header_missing"], request), []
+                return self.refusal("header_missing", request), []
             if not GO_INT.fullmatch(value):
-                return self.refusal(refusals["header_format"], request), []
+                return self.refusal("header_format", request), []
             if int(value) != self.account.user_id:
-                return self.refusal(refusals["header_mismatch"], request), []
+                return self.refusal("header_mismatch", request), []
         if self.account.role < MIN_ROLE[level]:
-            return self.refusal(refusals["insufficient"], request), []
+            return self.refusal("insufficient", request), []
         return None, success
+    # ---- scoped access tokens (new-api rc.41, middleware/auth.go @ caca52f8) -------------------
+    def _grant_site_token(self, spec: dict[str, Any]) -> None:
+        """The site file's token, when it is a scoped one, is a token the user created with the
+        profile's ``account.token_scopes`` (default: the read scopes) and ``token_expires_in``."""
+        self.scoped = scoped_tokens(spec["table"])
+        if self.scoped is None:
+            raise ValueError(f"profile {self.profile.get('name')!r}: no scoped-token table {spec['table']!r}")
+        token, grant = self.account.access_token, self.profile.get("account") or {}
+        if token and token.startswith(self.scoped.prefix):
+            expires_in = grant.get("token_expires_in")
+            self.account.grant(token, tuple(grant.get("token_scopes", self.scoped.read_scopes)),
+                               int(time.time()) + int(expires_in) if expires_in is not None else 0)
+
+    def _identify(self, credential: str) -> tuple[str | None, tuple[str, ...], str | None]:
+        """``(kind, scopes, failure)`` of a credential: ``scoped``/``legacy`` or ``None`` (no user),
+        and the refusal its lookup already ends in (classifyDashboardCredential, lookupAccessToken)."""
+        assert self.scoped is not None
+        if not credential:
+            return None, (), None
+        if credential.startswith(self.scoped.prefix):
+            token = self.account.scoped_tokens.get(credential)
+            if token is None:
+                return None, (), None
+            if token.expired(int(time.time())):
+                return None, (), "token_expired"
+            return "scoped", token.scopes, None
+        if self.auth["scoped_tokens"].get("legacy", "retired") == "retired":
+            return None, (), "legacy_retired"  # model.ValidateAccessToken: every value, once retired
+        return ("legacy", (), None) if credential == self.account.access_token else (None, (), None)
+
+    def _route_refusal(self, kind: str, scopes: tuple[str, ...], method: str, pattern: str) -> tuple[str, str] | None:
+        """enforceAccessTokenRoute: ``(failure, scope)`` when the route's rule refuses the token."""
+        assert self.scoped is not None
+        rule = self.scoped.rule(method, pattern)
+        if rule == SESSION:
+            return "session_required", ""
+        if kind == "legacy":
+            return None
+        if rule is None:
+            return "route_undeclared", ""
+        if rule == ANY or rule in scopes:
+            return None
+        return "scope_denied", rule
+
+    def _authenticate_scoped(self, request: Request, level: str, pattern: str) -> tuple[Response | None, list[tuple[str, str]]]:
+        """authHelper (authenticate, role, route rule) and TryUserAuth with scoped tokens."""
+        kind, scopes, failure = self._identify(self._credential(request))
+        success = self._template_headers(self.auth.get("success_headers"))
+        if level == "try":  # a retired or unknown token is anonymous; an expired one is refused
+            if failure == "token_expired":
+                return self.refusal(failure, request), []
+            if kind is None or self._route_refusal(kind, scopes, request.method, pattern):
+                return None, []
+            return None, success
+        if failure:
+            return self.refusal(failure, request), []
+        if kind is None:
+            return self.refusal("bad_credential" if self._credential(request) else "no_credential", request), []
+        if self.account.role < MIN_ROLE[level]:
+            return self.refusal("insufficient", request), []
+        refused = self._route_refusal(kind, scopes, request.method, pattern)
+        if refused:
+            return self.refusal(refused[0], request, scope=refused[1]), []
+        return None, success
+
 
     def _key_refusal(self, request: Request, level: str) -> Response | None:
         """A relay-key middleware (``TokenAuth`` and its kin): its refusal unless the key is valid.
@@ -204,7 +285,7 @@ class BackendApp:
         if spec is None:
             raise ValueError(f"profile {self.profile.get('name')!r}: no key_auth for level {level!r}")
         if spec != "relay_error":
-            return self.refusal(spec["missing" if missing else "invalid"], request)
+            return self._refuse(spec["missing" if missing else "invalid"], request)
         relay = self.profile["relay_error"]
         message = self.message("relay_missing_key" if missing else "relay_invalid_key", request)
         if relay.get("request_id_suffix"):
@@ -215,8 +296,8 @@ class BackendApp:
 
     # ---- routing ---------------------------------------------------------------------------
     async def __call__(self, request: Request) -> Response:
-        if request.method != "GET":  # the emulated routes are all GET; gin answers others with NoRoute
-            return self.not_found(request)
+        if request.method != "GET":  # only the profile's post_routes; gin answers others with NoRoute
+            return self._post(request)
         matched = self.table.match(request.path)
         if matched is None:
             return self._unrouted(request)
@@ -228,7 +309,7 @@ class BackendApp:
         if level == "public":
             pass
         elif level in USER_LEVELS:
-            refused, auth_headers = self.authenticate(request, level)
+            refused, auth_headers = self.authenticate(request, level, pattern)
             if refused is not None:
                 return refused
             headers += auth_headers
@@ -257,6 +338,35 @@ class BackendApp:
         if target and request.path not in (self.profile.get("no_trailing_slash_redirect") or []):
             return self.trailing_slash_redirect(request, target)
         return self.not_found(request)
+
+    def _post(self, request: Request) -> Response:
+        """A non-GET request: the profile's ``post_routes`` ({gin pattern: route}), else NoRoute."""
+        routes: dict[str, Any] = self.profile.get("post_routes") or {}
+        found = _ginpath.best(routes, request.path) if request.method == "POST" else None
+        if found is None:
+            return self.not_found(request)
+        pattern, params = found
+        route = routes[pattern]
+        refused, auth_headers = self.authenticate(request, route.get("auth", "user"), pattern)
+        if refused is not None:
+            return refused
+        headers = self._group_headers(request.path) + auth_headers + self._template_headers(route.get("headers"))
+        actions = {"reveal_token_key": self._reveal_token_key}
+        if route.get("body") not in actions:
+            raise ValueError(f"post route {pattern}: unknown body {route.get('body')!r} (known: {', '.join(actions)})")
+        return self.answer(200, go_sorted(actions[route["body"]](params)), headers)
+
+    def _reveal_token_key(self, params: dict[str, str]) -> dict[str, Any]:
+        """POST /api/token/:id/key (controller/token.go GetTokenKey): the full key of one relay token."""
+        raw = params.get("id", "")
+        if not GO_INT.fullmatch(raw):
+            return {"success": False, "message": f'strconv.Atoi: parsing "{raw}": invalid syntax'}
+        if int(raw) == 0:
+            return {"success": False, "message": "id 或 userId 为空！"}  # model.GetTokenByIds
+        token = next((t for t in self.account.tokens if t["id"] == int(raw)), None)
+        if token is None:
+            return {"success": False, "message": "record not found"}  # gorm.ErrRecordNotFound
+        return {"success": True, "message": "", "data": {"key": token["key"]}}
 
     # ---- bodies ----------------------------------------------------------------------------
     def _renderer(self, request: Request, params: dict[str, str]) -> Renderer:

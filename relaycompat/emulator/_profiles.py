@@ -19,7 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from .._yaml import load_yaml
+from .._yaml import load_data
 
 DELETE = "__delete__"
 REPLACE = "__replace__"
@@ -80,7 +80,7 @@ def _strip(value: Any) -> Any:
 def _documents(folder: str) -> dict[str, dict[str, Any]]:
     directory = resources.files("relaycompat.emulator").joinpath(folder)
     return {
-        entry.name.removesuffix(".yaml"): load_yaml(entry.read_text("utf-8"))
+        entry.name.removesuffix(".yaml"): load_data(entry.read_text("utf-8"))
         for entry in sorted(directory.iterdir(), key=lambda e: e.name)
         if entry.name.endswith(".yaml")
     }

@@ -30,6 +30,9 @@ def status_text(status: int | None) -> str:
 def credentials_text(site: Mapping[str, Any], labels: Labels) -> str:
     creds = site.get("credentials") or {}
     names = [labels(f"cred_{key}") for key in ("access_token", "api_key", "user_id") if creds.get(key)]
+    kind = creds.get("access_token_kind")
+    if kind and names:  # the kind of token, never its value (results.json credentials.access_token_kind)
+        names[0] += f": {labels.token_kind(kind)}" if labels.lang == "en" else f"：{labels.token_kind(kind)}"
     if not names:
         return labels("auth_none")
     comma = "、" if labels.lang == "zh" else ", "

@@ -8,13 +8,14 @@ A plugin object registered on the controller only (pytest-html's report exists o
   verdicts sort by value, not by text);
 * puts the summary (changes, totals, per-backend figures, the site × endpoint matrix) at the top;
 * attaches the probe's evidence to each test as an HTML extra, escaped and cut;
-* keeps passed, xfailed and skipped rows collapsed unless ``render_collapsed`` is configured;
-* passes the written report.html through the redactor once more.
+* keeps passed, xfailed and skipped rows collapsed unless ``render_collapsed`` is configured.
+
+report.html is written into the run's staging folder and lands with the rest of the output
+set, masked once more on the way (relaycompat/_writing.py).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -124,24 +125,19 @@ class HtmlReport:
         if results is None:
             return
         changes = changes_since(results, self.session.baseline)
-        prefix.append(self.session.redactor.text(summary_html(results, self.labels, changes)))
+        history = getattr(self.session, "history", None)
+        prefix.append(self.session.redactor.text(summary_html(results, self.labels, changes, history)))
 
     # ---- evidence and the final scrub -------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call" and (report.when != "setup" or report.passed):
             return
-        record, probe, is_suite_test = self._lookup(report)
-        if not is_suite_test:
-            return
-        fragment = self.session.redactor.text(evidence_html(probe, self.labels, failed=report.failed, limits=self.body_limits))
+        try:
+            record, probe, is_suite_test = self._lookup(report)
+            if not is_suite_test:
+                return
+            fragment = evidence_html(probe, self.labels, failed=report.failed, limits=self.body_limits)
+        except Exception as exc:  # isolation: one test's evidence, not the report
+            fragment = f'<p class="rc-note">{h(f"evidence not rendered: {type(exc).__name__}: {exc}")}</p>'
+        fragment = self.session.redactor.text(fragment)
         report.extras = [*getattr(report, "extras", []), extras.html(fragment)]  # type: ignore[attr-defined]
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Any:
-        result = yield
-        htmlpath = getattr(session.config.option, "htmlpath", None)
-        if htmlpath:
-            path = Path.cwd() / Path(os.path.expandvars(htmlpath)).expanduser()
-            if path.is_file():
-                self.session.redactor.scrub_file(path)
-        return result

@@ -15,10 +15,15 @@ DEFAULT_LANGUAGE = "zh"
 
 
 @cache
-def _document() -> dict[str, Any]:
-    text = resources.files("relaycompat.reports").joinpath("data/labels.yaml").read_text("utf-8")
+def labels_document(package: str = "relaycompat.reports") -> dict[str, Any]:
+    """``data/labels.yaml`` of a package (the reports', the history's), parsed once."""
+    text = resources.files(package).joinpath("data/labels.yaml").read_text("utf-8")
     document: dict[str, Any] = yaml.safe_load(text)
     return document
+
+
+def _document() -> dict[str, Any]:
+    return labels_document()
 
 
 class Labels:
@@ -52,6 +57,14 @@ class Labels:
 
     def symbol(self, state: str) -> str:
         return self.symbols[state]
+
+    def token_kind(self, kind: str) -> str:
+        """The kind of a site file's access token (results.json ``credentials.access_token_kind``)."""
+        return str(self._table["token_kinds"].get(kind, kind))
+
+    def site_state(self, state: str) -> str:
+        """A site's state (results.json ``sites[].state``: ok, credentials, broken, unreachable)."""
+        return str(self._table["site_states"].get(state, state))
 
 
 def labels_for(lang: str | None) -> Labels:

@@ -14,9 +14,12 @@ Every piece of remote or user text goes through :mod:`._escape`.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from .._advice import STATES as SITE_STATES
+from .._advice import render as advice_text
 from ._describe import (
     BACKEND_COLUMNS,
     SEPARATOR,
@@ -32,6 +35,7 @@ from ._describe import (
 from ._diff import Changes, ProbeChange, SiteChange, backend_version
 from ._escape import md_code, md_fence, md_text, md_url
 from ._figures import backend_figures, outcome_totals, site_state_counts, verdict_totals
+from ._history_part import HistoryPart
 from ._labels import Labels
 from ._matrix import build_matrix
 from ._states import probe_state, verdict_state
@@ -81,6 +85,9 @@ def header(results: dict[str, Any], labels: Labels) -> str:
     if shard:
         lines.append(">")
         lines.append("> " + md_text(labels("shard_line", k=shard[0], n=shard[1])))
+    missing = missing_shards(results)
+    if missing:
+        lines += ["", md_text(labels("missing_shards_line", shards=missing))]
     rotated = rotated_sites(results)
     if rotated:
         names = ("、" if labels.lang == "zh" else ", ").join(md_text(name) for name in rotated)
@@ -88,10 +95,16 @@ def header(results: dict[str, Any], labels: Labels) -> str:
     return "\n".join(lines)
 
 
+def missing_shards(results: dict[str, Any]) -> str:
+    """``2/3, 3/3`` for the shards a merged run lacks ('' when none)."""
+    return ", ".join(f"{k}/{n}" for k, n in (results.get("run") or {}).get("missing_shards") or [])
+
+
 def rotated_sites(results: dict[str, Any]) -> list[str]:
-    """Names of the sites whose access token the run rotated, in site order."""
+    """Names of the sites whose access token the run rotated, in site order, for results without
+    advice (earlier results.json, imported recordings): with advice, each site's says it."""
     rotated = set((results.get("run") or {}).get("rotated_tokens") or [])
-    return [site["name"] for site in results.get("sites", []) if site["slug"] in rotated]
+    return [site["name"] for site in results.get("sites", []) if site["slug"] in rotated and "advice" not in site]
 
 
 # ---- changes since the baseline -------------------------------------------------------------
@@ -188,12 +201,35 @@ def matrix_section(results: dict[str, Any], labels: Labels, *, links: bool) -> s
                       f"**{labels('legend')}**: {legend or '—'}", "", f"**{labels('endpoint_key')}**: {key}"])
 
 
-def summary_sections(results: dict[str, Any], labels: Labels, changes: Changes, *, links: bool) -> list[Section]:
+def site_states_section(results: dict[str, Any], labels: Labels, *, links: bool) -> str:
+    """How many sites are fine, need their credentials fixed, are broken or unreachable, and the
+    ones that are not fine by name (their advice heads their section). Empty for results
+    without states (earlier results.json, imported recordings)."""
+    sites = [site for site in results.get("sites", []) if site.get("state")]
+    if not sites:
+        return ""
+    counts = Counter(site["state"] for site in sites)
+    items = SEPARATOR.join(f"{labels.site_state(state)} {counts[state]}" for state in SITE_STATES if counts[state])
+    parts = [f"### {labels('site_states_title')}", "", md_text(items)]
+    comma = "、" if labels.lang == "zh" else ", "
+    for state in SITE_STATES[1:]:
+        named = [site for site in sites if site["state"] == state]
+        if named:
+            refs = comma.join(_site_ref(site["name"], site["slug"], links) for site in named[:CHANGE_ROWS])
+            more = f" {md_text(labels('site_states_more', n=len(named) - CHANGE_ROWS))}" if len(named) > CHANGE_ROWS else ""
+            parts += ["", f"**{md_text(labels.site_state(state))}**: {refs}{more}"]
+    return "\n".join(parts)
+
+
+def summary_sections(results: dict[str, Any], labels: Labels, changes: Changes, *, links: bool,
+                     history: HistoryPart | None = None) -> list[Section]:
     """The summary part, as named sections (the step summary may drop the big ones)."""
     return [
         ("header", header(results, labels)),
         ("changes", changes_section(changes, labels, links=links)),
+        *([("history", history.markdown_summary(labels.lang, links=links))] if history else []),
         ("summary", f"## {labels('summary_title')}"),
+        ("states", site_states_section(results, labels, links=links)),
         ("totals", totals_section(results, labels)),
         ("backends", backend_section(results, labels)),
         ("matrix", matrix_section(results, labels, links=links)),
@@ -271,6 +307,18 @@ def _probe_details(endpoint: dict[str, Any], probe: dict[str, Any] | None, label
     return "\n".join(parts)
 
 
+def advice_block(site: dict[str, Any], labels: Labels) -> list[str]:
+    """The site's state and what to do about it, once, above its details (results.json ``advice``)."""
+    if not site.get("state"):
+        return []
+    lines = [f"- **{labels('site_state')}**: {md_text(labels.site_state(site['state']))}"]
+    advice = site.get("advice") or []
+    if advice:
+        lines += ["", f"> **{labels('advice_title')}**", ">"]
+        lines += [f"> - {md_code(entry['code'], in_table=False)} {md_text(advice_text(entry, labels.lang))}" for entry in advice]
+    return lines
+
+
 def site_section(site: dict[str, Any], catalogue: list[dict[str, Any]], labels: Labels) -> str:
     backend, mismatch = backend_text(site, labels)
     parts = [f'<a id="{site_anchor(site["slug"])}"></a>', "", f"## {md_text(site['name'])}", ""]
@@ -282,6 +330,7 @@ def site_section(site: dict[str, Any], catalogue: list[dict[str, Any]], labels: 
     parts.append(f"- **{labels('site_results')}**: {state_counts_text(site_state_counts(site), labels)}")
     if site.get("error"):
         parts.append(f"- **{labels('site_error')}**: {md_text(site['error'])}")
+    parts += advice_block(site, labels)
     by_path = {p["endpoint"]: p for p in site.get("probes", [])}
     head = [labels(k) for k in ("col_endpoint", "col_desc", "col_documented", "col_in_code", "col_status",
                                 "col_verdict", "col_latency", "col_result")]
@@ -308,10 +357,12 @@ def footer(results: dict[str, Any], labels: Labels) -> str:
     return "ℹ️ " + md_text(labels("footer", generated=results.get("generated_at", "?")))
 
 
-def render_markdown(results: dict[str, Any], labels: Labels, changes: Changes) -> str:
-    parts = [text for _, text in summary_sections(results, labels, changes, links=True)]
+def render_markdown(results: dict[str, Any], labels: Labels, changes: Changes, history: HistoryPart | None = None) -> str:
+    parts = [text for _, text in summary_sections(results, labels, changes, links=True, history=history) if text]
     catalogue = list(results.get("catalogue") or [])
     for site in results.get("sites", []):
         parts += ["---", site_section(site, catalogue, labels)]
+        if history and (block := history.markdown_site(site["slug"], labels.lang)):
+            parts.append(block)
     parts += ["---", footer(results, labels)]
     return "\n\n".join(parts) + "\n"

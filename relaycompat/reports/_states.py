@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import _verdicts as v
-from .._expectations import UNKNOWN
+from .._expectations import FAILING_OUTCOMES, UNKNOWN, probe_fails
 
 STATES: tuple[str, ...] = (
     "ok", "xpass", "absent", "skipped", "schema", "auth", "blocked", "rate_limited",
@@ -38,7 +38,6 @@ _BY_VERDICT: dict[str, str] = {
     v.SKIPPED: "skipped",
 }
 
-FAILING_OUTCOMES = frozenset({"failed", "error"})
 PASSING_OUTCOMES = frozenset({"passed"})
 
 
@@ -61,10 +60,7 @@ def probe_state(probe: Mapping[str, Any]) -> str:
 
 
 def is_failing(probe: Mapping[str, Any]) -> bool:
-    outcome = probe.get("outcome")
-    if outcome is not None:
-        return outcome in FAILING_OUTCOMES
-    return probe.get("verdict") not in (v.OK, v.SKIPPED)
+    return probe_fails(probe)
 
 
 def is_passing(probe: Mapping[str, Any]) -> bool:

@@ -32,7 +32,7 @@ def fit(sections: list[tuple[str, str]], budget: int, labels: Labels) -> str:
     dropped: list[str] = []
 
     def render() -> str:
-        parts = [text for _, text in kept]
+        parts = [text for _, text in kept if text]
         if dropped:
             parts.append(labels("summary_cut", parts=", ".join(dropped)))
         return "\n\n".join(parts) + "\n"

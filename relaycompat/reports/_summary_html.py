@@ -10,12 +10,15 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
+from .._advice import STATES as SITE_STATES
+from .._advice import render as advice_text
 from ._describe import BACKEND_COLUMNS, SEPARATOR, percent, state_counts_text
 from ._diff import Changes, ProbeChange, SiteChange, backend_version
 from ._escape import h
 from ._figures import backend_figures, outcome_totals, site_state_counts, verdict_totals
+from ._history_part import HistoryPart
 from ._labels import Labels
-from ._markdown import CHANGE_ROWS, rotated_sites
+from ._markdown import CHANGE_ROWS, missing_shards, rotated_sites
 from ._matrix import build_matrix
 from ._states import probe_state, verdict_state
 
@@ -48,6 +51,8 @@ def meta_html(results: dict[str, Any], labels: Labels) -> str:
     parts = [f'<p class="rc-meta">{h(SEPARATOR.join(items))}</p>']
     if run.get("shard"):
         parts.append(f'<p class="rc-warning">{h(labels("shard_line", k=run["shard"][0], n=run["shard"][1]))}</p>')
+    if missing_shards(results):
+        parts.append(f'<p class="rc-warning">{h(labels("missing_shards_line", shards=missing_shards(results)))}</p>')
     rotated = rotated_sites(results)
     if rotated:
         names = ("、" if labels.lang == "zh" else ", ").join(rotated)
@@ -153,13 +158,35 @@ def matrix_html(results: dict[str, Any], labels: Labels) -> str:
             f'<p class="rc-legend"><b>{h(labels("legend"))}</b>: {legend}</p>')
 
 
-def summary_html(results: dict[str, Any], labels: Labels, changes: Changes) -> str:
+def advice_html(results: dict[str, Any], labels: Labels) -> str:
+    """Site states, then each site's advice once (results.json ``state``, ``advice``); empty for
+    results without states (earlier results.json, imported recordings)."""
+    sites = [site for site in results.get("sites", []) if site.get("state")]
+    if not sites:
+        return ""
+    counts = {state: sum(1 for site in sites if site["state"] == state) for state in SITE_STATES}
+    chips = "".join(f'<span class="rc-chip rc-site-{state}">{h(labels.site_state(state))} <b>{n}</b></span>'
+                    for state, n in counts.items() if n)
+    blocks = []
+    for site in sites:
+        if not site.get("advice"):
+            continue
+        items = "".join(f'<li><code>{h(entry["code"])}</code> {h(advice_text(entry, labels.lang))}</li>' for entry in site["advice"])
+        state = site["state"]
+        blocks.append(f'<div class="rc-advice rc-site-{state}"><h4>{h(site["name"])} '
+                      f'<span class="rc-dim">{h(labels.site_state(state))}</span></h4><ul>{items}</ul></div>')
+    return (f"<h3>{h(labels('advice_title'))}</h3>" + f'<div class="rc-chips">{chips}</div>' + "".join(blocks))
+
+
+def summary_html(results: dict[str, Any], labels: Labels, changes: Changes, history: HistoryPart | None = None) -> str:
     """The summary fragment (a ``<section>``) for pytest-html's summary area or a page."""
     footer = labels("footer", generated=results.get("generated_at", "?"))
     return (
         f'<section class="rc-summary" lang="{h(labels.lang)}">'
         + meta_html(results, labels)
+        + advice_html(results, labels)
         + changes_html(changes, labels)
+        + (history.html_summary(labels.lang) if history else "")
         + totals_html(results, labels)
         + backends_html(results, labels)
         + matrix_html(results, labels)
@@ -167,7 +194,7 @@ def summary_html(results: dict[str, Any], labels: Labels, changes: Changes) -> s
     )
 
 
-def summary_page(results: dict[str, Any], labels: Labels, changes: Changes) -> str:
+def summary_page(results: dict[str, Any], labels: Labels, changes: Changes, history: HistoryPart | None = None) -> str:
     """summary.html: the same summary as a self-contained page (no script, nothing external)."""
     title = h(labels("html_title"))
     return (
@@ -176,5 +203,5 @@ def summary_page(results: dict[str, Any], labels: Labels, changes: Changes) -> s
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{title}</title><style>{css()}</style></head>"
-        f'<body class="rc-page"><h1>{title}</h1>{summary_html(results, labels, changes)}</body></html>\n'
+        f'<body class="rc-page"><h1>{title}</h1>{summary_html(results, labels, changes, history)}</body></html>\n'
     )

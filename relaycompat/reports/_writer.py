@@ -14,6 +14,7 @@ from typing import Any
 
 from .._redact import Redactor
 from ._diff import changes_since
+from ._history_part import HistoryPart
 from ._labels import Labels, labels_for
 from ._markdown import render_markdown, summary_sections
 from ._step_summary import ENV, append_step_summary
@@ -58,22 +59,44 @@ def write_reports(
     baseline: Baseline = None,
     redactor: Redactor | None = None,
     step_summary: str | os.PathLike[str] | None = FROM_ENV,
+    history: HistoryPart | None = None,
 ) -> Written:
     """Write ``report.md`` and ``summary.html`` into ``report_dir``; append the step summary.
 
     ``baseline`` is an earlier results.json (path or parsed); ``step_summary`` a file to append
-    the summary part to (default: ``$GITHUB_STEP_SUMMARY`` when set; ``None``: none).
+    the summary part to (default: ``$GITHUB_STEP_SUMMARY`` when set; ``None``: none);
+    ``history`` the run's history (relaycompat.history.record), when ``--history`` was given.
     """
     scrub = redactor or Redactor()
     labels: Labels = labels_for(report_language(results, lang))
     changes = changes_since(results, baseline)
     folder = Path(report_dir)
     written = Written(folder / "report.md", folder / "summary.html")
-    _write(written.markdown, scrub.text(render_markdown(results, labels, changes)))
-    _write(written.summary_html, scrub.text(summary_page(results, labels, changes)))
-    target = os.environ.get(ENV) if step_summary == FROM_ENV else step_summary
-    if target:
-        sections = [(name, scrub.text(text)) for name, text in summary_sections(results, labels, changes, links=False)]
-        append_step_summary(target, sections, labels)
-        written.step_summary = Path(target)
+    _write(written.markdown, scrub.text(render_markdown(results, labels, changes, history)))
+    _write(written.summary_html, scrub.text(summary_page(results, labels, changes, history)))
+    written.step_summary = write_step_summary(results, lang=lang, baseline=baseline, redactor=scrub, target=step_summary,
+                                              history=history)
     return written
+
+
+def write_step_summary(
+    results: dict[str, Any],
+    *,
+    lang: str | None = None,
+    baseline: Baseline = None,
+    redactor: Redactor | None = None,
+    target: str | os.PathLike[str] | None = FROM_ENV,
+    history: HistoryPart | None = None,
+) -> Path | None:
+    """Append the summary part of report.md to ``target`` (default ``$GITHUB_STEP_SUMMARY``
+    when set; ``None``: nowhere); return the file appended to."""
+    path = os.environ.get(ENV) if target == FROM_ENV else target
+    if not path:
+        return None
+    scrub = redactor or Redactor()
+    labels = labels_for(report_language(results, lang))
+    changes = changes_since(results, baseline)
+    sections = [(name, scrub.text(text)) for name, text in summary_sections(results, labels, changes, links=False,
+                                                                             history=history)]
+    append_step_summary(path, sections, labels)
+    return Path(path)

@@ -61,9 +61,78 @@ def test_allow_mutating_rotates_last_and_warns(run_suite) -> None:
     probes = {p["endpoint"]: p for p in run.results["sites"][0]["probes"]}
     assert probes["/api/user/token"]["verdict"] == "ok"
     assert probes["/api/log/self/stat"]["verdict"] == "ok"  # probed before the rotation
-    assert "WARNING: GET /api/user/token was called on 'Legacy new-api'" in run.stdout
+    assert "'Legacy new-api' (ok):\n  - token_rotated: This run called GET /api/user/token" in run.stdout
     assert run.results["run"]["rotated_tokens"] == ["legacy"]
+    assert [a["code"] for a in run.results["sites"][0]["advice"]] == ["token_rotated"]
     assert "[redacted]" in probes["/api/user/token"]["response"]["body"]
+
+
+RC41_SITES = f"""
+sites:
+  - name: Scoped
+    id: scoped
+    emulate: new-api-rc41
+    backend: new-api
+    access_token: nap_{"suiteRunScopedToken".ljust(43, "0")}
+  - name: Retired
+    id: retired
+    emulate: new-api-rc41
+    backend: new-api
+    access_token: suite-run-retired-system-token
+  - name: Narrow
+    id: narrow
+    emulate: new-api-rc41-narrow-token
+    backend: new-api
+    access_token: nap_{"suiteRunNarrowToken".ljust(43, "0")}
+  - name: Expired
+    id: expired
+    emulate: new-api-rc41-expired-token
+    backend: new-api
+    access_token: nap_{"suiteRunExpiredToken".ljust(43, "0")}
+  - name: Transition
+    id: transition
+    emulate: new-api-rc41-transition
+    backend: new-api
+    access_token: suite-run-transition-system-token
+"""
+
+
+def test_rc41_tokens_get_their_verdicts_states_and_advice(run_suite) -> None:
+    """The five states of a new-api rc.41 account, end to end (emulator: new-api caca52f8)."""
+    run = run_suite(RC41_SITES, "-n", "2")
+    sites = {s["slug"]: s for s in run.results["sites"]}
+    assert {slug: s["state"] for slug, s in sites.items()} == {
+        "scoped": "ok", "retired": "credentials", "narrow": "credentials", "expired": "credentials", "transition": "ok"}
+    assert {slug: [a["code"] for a in s["advice"]] for slug, s in sites.items()} == {
+        "scoped": [], "retired": ["legacy_token_retired"], "narrow": ["token_scope_missing"],
+        "expired": ["token_expired"], "transition": ["legacy_token_retiring"]}
+    assert {slug: s["credentials"]["access_token_kind"] for slug, s in sites.items()} == {
+        "scoped": "scoped", "retired": "system", "narrow": "scoped", "expired": "scoped", "transition": "system"}
+    retired = run.probe("retired", "/api/user/self")
+    assert (retired["verdict"], retired["http_status"], retired["code"]) == ("auth_rejected", 401, "ACCESS_TOKEN_LEGACY_RETIRED")
+    denied = run.probe("narrow", "/api/log/self?p=0&size=10")
+    assert (denied["verdict"], denied["outcome"], denied["code"]) == ("auth_rejected", "failed", "ACCESS_TOKEN_SCOPE_DENIED")
+    (missing,) = sites["narrow"]["advice"]
+    assert missing["scopes"] == ["usage:read", "wallet:read"]  # the narrow token has profile:read and api_key:read
+    assert missing["endpoints"]["usage:read"][:2] == ["/api/log/self?p=0&size=10", "/api/log/self/stat"]
+    assert "/api/user/aff" in missing["endpoints"]["wallet:read"]
+    assert missing["needed"] == ["profile:read", "api_key:read", "usage:read", "wallet:read"]
+    assert missing["create_at"].endswith("/console/personal") and missing["message"]
+    assert sites["retired"]["advice"][0]["needed"] == ["profile:read", "api_key:read", "usage:read", "wallet:read"]
+    assert all(s["backend"]["version"] == "v1.0.0-rc.41" for s in sites.values())
+    for slug in ("retired", "narrow", "expired"):
+        assert f"'{sites[slug]['name']}' (credentials need attention):" in run.stdout
+    assert "nap_suiteRun" not in run.stdout and "nap_suiteRun" not in (run.report_dir / "results.json").read_text()
+
+
+def test_allow_mutating_on_rc41_is_an_expected_absence_without_rotation(run_suite) -> None:
+    """new-api caca52f8 has no GET /api/user/token: the admin :id route answers 403 and nothing rotates."""
+    run = run_suite(RC41_SITES, "--allow-mutating", "-k", "scoped and api_user_token")
+    probe = run.probe("scoped", "/api/user/token")
+    assert (probe["verdict"], probe["outcome"], probe["code"]) == ("forbidden", "xfailed", "AUTH_INSUFFICIENT_PRIVILEGE")
+    assert "new-api >=1.0.0-rc.41 does not provide it" in probe["test_message"]
+    assert run.results["run"]["rotated_tokens"] == []
+    assert run.results["sites"][0]["advice"] == [] and "token_rotated" not in run.stdout
 
 
 def test_markers_select_by_declared_backend(run_suite) -> None:

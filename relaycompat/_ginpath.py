@@ -1,18 +1,21 @@
-"""Path matching as gin's router does it: static segments, ``:name`` parameters, ``*name`` catch-alls.
+"""Route patterns as gin writes them (``/api/token/:id/key``): match a path, pick the one gin picks.
 
-A profile's routes are gin patterns (``/api/token/:id``, ``/api/user/``); a request path is
-matched segment by segment, a static segment before a parameter before a catch-all, backing
-off to the next alternative when a branch leads nowhere (gin's ``skippedNodes``, since gin
-v1.7.3). So ``/api/user/dashboard`` on new-api lands on the admin route ``/api/user/:id``,
-while ``/api/user/self/groups`` on one-api matches nothing (``:id`` has no ``/groups`` child),
-as backends.md §2.4 describes. A trailing slash is a segment of its own (an empty one), and a
-parameter never matches an empty segment, as in gin.
+A pattern is ``/``-separated segments; ``:name`` matches any one non-empty segment and
+``*name`` the rest of the path. A path is matched segment by segment, a static segment before a
+parameter before a catch-all, backing off to the next alternative when a branch leads nowhere
+(gin's ``skippedNodes``, since gin v1.7.3): of several patterns that match, gin takes the static
+segment over the parameter, from the left (``/api/user/self`` before ``/api/user/:id``), so
+``/api/user/dashboard`` on new-api reaches the admin ``/api/user/:id`` while
+``/api/user/self/groups`` on one-api reaches nothing (backends.md §2.4). A trailing slash is a
+segment of its own (``/api/token/`` is not ``/api/token``): gin answers the other form with a
+redirect (:meth:`RouteTable.redirect_target`), never with the route.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 @dataclass
@@ -28,7 +31,7 @@ def _segments(path: str) -> list[str]:
 
 
 class RouteTable:
-    """The patterns of one backend, matched the way gin matches them."""
+    """The patterns of one router (a tree, as gin keeps them), matched the way gin matches."""
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self._root = _Node()
@@ -86,3 +89,19 @@ class RouteTable:
             return None
         other = path[:-1] if path.endswith("/") else path + "/"
         return other if self.match(other) else None
+
+
+@lru_cache(maxsize=64)
+def _table(patterns: tuple[str, ...]) -> RouteTable:
+    return RouteTable(patterns)
+
+
+def match(pattern: str, path: str) -> dict[str, str] | None:
+    """The parameters ``path`` gives ``pattern`` (``{"id": "7"}``), or ``None`` when it does not match."""
+    found = _table((pattern,)).match(path)
+    return found[1] if found else None
+
+
+def best(patterns: Iterable[str], path: str) -> tuple[str, dict[str, str]] | None:
+    """The pattern gin routes ``path`` to among ``patterns``, with its parameters; ``None`` if none."""
+    return _table(tuple(patterns)).match(path)
