@@ -352,6 +352,9 @@ class BackendApp:
             return refused
         headers = self._group_headers(request.path) + auth_headers + self._template_headers(route.get("headers"))
         actions = {"reveal_token_key": self._reveal_token_key}
+        if "body" not in route:  # a body template, as a GET route's (`failure`, `data`, `when` …)
+            render = self._renderer(request, params)
+            return self._build(request, self._resolve(route, render), render, headers)
         if route.get("body") not in actions:
             raise ValueError(f"post route {pattern}: unknown body {route.get('body')!r} (known: {', '.join(actions)})")
         return self.answer(200, go_sorted(actions[route["body"]](params)), headers)

@@ -118,3 +118,18 @@ def test_a_revealed_key_is_masked(probe, catalogue: Catalogue) -> None:
     revealed = _by_id(record)["api_token_key"]
     assert revealed["verdict"] == "ok" and revealed["request"]["method"] == "POST"
     assert REVEALED.removeprefix("sk-") not in str(record)
+
+
+def test_an_emulated_key_reveal_is_masked_end_to_end(catalogue: Catalogue) -> None:
+    """new-api 2d8e50bf lists masked keys; POST /api/token/:id/key (GetTokenKey) hands one out whole."""
+    spec = SiteSpec("dependent", "site", "new-api", user_id=1001, access_token=TOKEN, api_key=KEY)
+    with Fleet([spec]).running() as fleet:
+        record = _probe(fleet.urls["site"], catalogue, ["api_token", "api_token_key"], allow=("reveal-key",))
+        account = fleet.apps["site"].account
+        log = [(entry.get("method", "GET"), entry["path"]) for entry in fleet.servers["site"].stats.log]
+    newest = max(account.tokens, key=lambda t: t["id"])
+    revealed = _by_id(record)["api_token_key"]
+    assert revealed["verdict"] == "ok", revealed["reason"]
+    assert revealed["request"]["url"].endswith(f"/api/token/{newest['id']}/key")
+    assert newest["key"] not in str(record), "the revealed key is masked everywhere"
+    assert [path for _, path in log] == ["/api/token/", f"/api/token/{newest['id']}/key"]
