@@ -89,9 +89,11 @@ class Redactor:
     def add(self, secret: str | None) -> None:
         """Mask ``secret`` from now on (e.g. a token the site generated during the run)."""
         if secret and len(secret) >= MIN_SECRET_LENGTH:
+            forms = _variants(secret)
             with self._lock:
-                self._secrets |= _variants(secret)
-                self._matcher = None  # rebuilt once, on the next use
+                if not forms <= self._secrets:  # a secret seen before keeps the built matcher
+                    self._secrets |= forms
+                    self._matcher = None  # rebuilt once, on the next use
 
     def learn(self, headers: dict[str, str], data: Any = None, *, endpoint_id: str | None = None) -> None:
         """Mask from now on every secret one response hands out: the values of its ``Set-Cookie``
