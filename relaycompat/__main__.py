@@ -2,7 +2,8 @@
 
     python -m relaycompat merge OUT_DIR SHARD_RESULTS.json... [--baseline PATH] [--lang zh|en]
         merge the results of `pytest --shard K/N` runs into OUT_DIR/results.json and write
-        OUT_DIR/report.md and OUT_DIR/summary.html from it (as one run would have)
+        OUT_DIR/report.md, summary.html and details/ from it (as one run would have), one shard
+        in memory at a time
     python -m relaycompat report RESULTS.json [--baseline PATH] [--lang zh|en] [--out DIR]
         re-render report.md and summary.html of a results.json (default: beside it)
     python -m relaycompat import RECORDINGS.json OUT_DIR [--catalogue PATH]
@@ -26,7 +27,7 @@ from ._config import LANGUAGES
 from ._errors import ConfigError
 from ._redact import Redactor
 from ._results import load_results, write_json
-from .reports import MergeError, merge_results, results_from_recordings, write_reports
+from .reports import MergeError, merge_files, results_from_recordings, write_reports
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -82,22 +83,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     redactor = Redactor()
     baseline = _baseline(args.baseline)
-    if args.command == "merge":
-        documents = [_load(path) for path in args.shards]
+    if args.command == "merge":  # shard by shard: thousands of sites stay well under 1 GiB
         try:
-            results = merge_results(documents, [str(path) for path in args.shards])
+            results, written = merge_files(args.shards, args.out_dir, lang=args.lang, baseline=baseline, redactor=redactor)
+        except ConfigError as exc:
+            raise SystemExit(f"relaycompat: {exc}") from None
         except MergeError as exc:
             raise SystemExit(f"relaycompat: cannot merge: {exc}") from None
-        out_dir: Path = args.out_dir
-        write_json(out_dir / "results.json", results, scrub=redactor)
-    elif args.command == "import":
-        results = _imported(args.recordings, args.catalogue)
-        out_dir = args.out_dir
-        write_json(out_dir / "results.json", results, scrub=redactor)
     else:
-        results = _load(args.results)
-        out_dir = args.out or args.results.parent
-    written = write_reports(results, out_dir, lang=args.lang, baseline=baseline, redactor=redactor)
+        if args.command == "import":
+            results = _imported(args.recordings, args.catalogue)
+            out_dir: Path = args.out_dir
+            write_json(out_dir / "results.json", results, scrub=redactor)
+        else:
+            results = _load(args.results)
+            out_dir = args.out or args.results.parent
+        written = write_reports(results, out_dir, lang=args.lang, baseline=baseline, redactor=redactor)
     print(f"relaycompat: wrote {written.markdown} and {written.summary_html} ({len(results['sites'])} sites)")
     return 0
 

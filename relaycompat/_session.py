@@ -27,12 +27,12 @@ from ._results import build_results, outcome_of, write_json
 from ._schemas import SchemaSet
 from ._sites import Site
 from ._state import SuiteState
-from ._suite import PROPERTY
+from ._suite import PROPERTY, probe_key
 from ._verdicts import OK, SCHEMA_MISMATCH
 from .emulator._fleet import SiteSpec
 from .emulator._process import FleetProcess
 from .reports import write_reports
-from .reports._diff import load_baseline
+from .reports._changes import load_baseline
 
 _NODE_ID = re.compile(r"::(test_\w+)\[(.+)\]$")
 
@@ -137,10 +137,9 @@ class CompatSession:
             self.start_probing(self.selection_from_ids(item.nodeid for item in session.items))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        props = dict(report.user_properties).get(PROPERTY)
-        if not props:
+        key = probe_key(report)
+        if key is None:
             return
-        key = (props["site"], props["endpoint"])
         outcome = outcome_of(report)
         if outcome is None:
             return

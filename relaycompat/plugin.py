@@ -20,7 +20,7 @@ from ._errors import ConfigError
 from ._expectations import Manifests
 from ._state import STATE_KEY, SuiteState
 from ._store import RunStore
-from ._suite import ENDPOINT_MARK, PROPERTY
+from ._suite import ENDPOINT, ENDPOINT_MARK, PROPERTY, SITE
 
 if TYPE_CHECKING:  # the controller's machinery is imported only where it runs (see _start)
     from ._session import CompatSession
@@ -101,12 +101,16 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError("\n".join(f"relaycompat: {p}" for p in exc.problems)) from None
     config.pluginmanager.register(session, "relaycompat-session")
+    from ._terminal import COMPACT_KEY, TerminalSummary
+
+    config.pluginmanager.register(TerminalSummary(session, compact=config.stash.get(COMPACT_KEY, False)),
+                                  "relaycompat-terminal")
     if config.pluginmanager.hasplugin("xdist"):
         from ._session import XdistHooks
 
         config.pluginmanager.register(XdistHooks(session), "relaycompat-xdist")
     if config.pluginmanager.hasplugin("html"):
-        from .reports._html import HtmlReport
+        from .reports._pytest_html import HtmlReport
 
         config.pluginmanager.register(HtmlReport(session), "relaycompat-html")
     if _selects_everything(config):
@@ -125,11 +129,16 @@ def _report_dir(config: pytest.Config) -> Path:
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
     """Before any plugin's pytest_configure (controller only): pytest-html defaults to a
-    self-contained report.html in the report folder, with the suite's stylesheet."""
+    self-contained report.html in the report folder, with the suite's stylesheet; a run of the
+    suite alone gets the compact terminal defaults (relaycompat/_terminal.py)."""
     if _suite_requested(config):
-        from .reports._html import html_defaults
+        from .reports._pytest_html import html_defaults
 
         html_defaults(config, _report_dir(config))
+        if _suite_only(config):
+            from ._terminal import apply_compact_defaults
+
+            apply_compact_defaults(config)
 
 
 def _option_value_taken_for_a_path(config: pytest.Config) -> str | None:
@@ -157,6 +166,16 @@ def _suite_requested(config: pytest.Config) -> bool:
         if path == tests_dir or tests_dir in path.parents or path in tests_dir.parents:
             return True
     return False
+
+
+def _suite_only(config: pytest.Config) -> bool:
+    """True when every path the run collects lies in the suite's folder (``tests/``)."""
+    tests_dir = _root_path(config, "relaycompat_catalogue").parent
+    for arg in config.args:
+        path = (config.invocation_params.dir / str(arg).split("::", 1)[0]).resolve()
+        if not (path == tests_dir or tests_dir in path.parents):
+            return False
+    return True
 
 
 def _selects_everything(config: pytest.Config) -> bool:
@@ -268,7 +287,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     marker = item.get_closest_marker(ENDPOINT_MARK)
     callspec: Any = getattr(item, "callspec", None)
     if marker is not None and callspec is not None:
-        item.user_properties.append((PROPERTY, {"site": callspec.params["site"]["slug"], "endpoint": marker.args[0]}))
+        item.user_properties += [(SITE, callspec.params["site"]["slug"]), (ENDPOINT, marker.args[0])]
 
 
 @pytest.hookimpl(wrapper=True)
