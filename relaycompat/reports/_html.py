@@ -273,16 +273,21 @@ def matrix_table_html(matrix: Matrix, labels: Labels) -> str:
             f'<p class="rc-legend"><b>{h(labels("legend"))}</b>: {legend}</p>')
 
 
-def matrix_html(results: Mapping[str, Any], labels: Labels) -> str:
+def matrix_html(results: Mapping[str, Any], labels: Labels, *, elsewhere: str | None = None) -> str:
+    """The site × endpoint matrix, or a line pointing to the page that has it (``elsewhere``, or
+    matrix.html past MATRIX_SITES sites)."""
     title = f"<h3>{h(labels('matrix_title'))}</h3>"
-    if len(results.get("sites", [])) > MATRIX_SITES:
-        text = labels("matrix_elsewhere", n=len(results["sites"]), where="matrix.html")
-        return title + f'<p class="rc-note">{h(text)} <a href="matrix.html">matrix.html</a></p>'
+    if elsewhere is None and len(results.get("sites", [])) > MATRIX_SITES:
+        elsewhere = "matrix.html"
+    if elsewhere:
+        text = labels("matrix_elsewhere", n=len(results.get("sites", [])), where=elsewhere)
+        return title + f'<p class="rc-note">{h(text)} <a href="{h(elsewhere)}">{h(elsewhere)}</a></p>'
     return title + matrix_table_html(build_matrix(results), labels)
 
 
-def summary_html(results: Mapping[str, Any], labels: Labels, changes: Changes) -> str:
-    """The summary fragment (a ``<section>``) for pytest-html's summary area or a page."""
+def summary_html(results: Mapping[str, Any], labels: Labels, changes: Changes, *, matrix_elsewhere: str | None = None) -> str:
+    """The summary fragment (a ``<section>``) for pytest-html's summary area or a page
+    (``matrix_elsewhere``: a page that holds the site × endpoint matrix instead of this one)."""
     footer = labels("footer", generated=results.get("generated_at", "?"))
     return (
         f'<section class="rc-summary" lang="{h(labels.lang)}">'
@@ -292,7 +297,7 @@ def summary_html(results: Mapping[str, Any], labels: Labels, changes: Changes) -
         + backends_html(results, labels)
         + backend_matrix_html(results, labels)
         + status_html(results, labels)
-        + matrix_html(results, labels)
+        + matrix_html(results, labels, elsewhere=matrix_elsewhere)
         + f'<p class="rc-footer">{h(footer)}</p></section>'
     )
 

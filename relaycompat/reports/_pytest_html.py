@@ -149,7 +149,9 @@ class HtmlReport:
         if results is None:
             return
         changes = changes_since(results, self.session.baseline)
-        prefix.append(self.session.redactor.text(summary_html(results, self.labels, changes)))
+        # a folded report is a large run's: its matrix is in summary.html, so this page stays light
+        elsewhere = "summary.html" if self.folded else None
+        prefix.append(self.session.redactor.text(summary_html(results, self.labels, changes, matrix_elsewhere=elsewhere)))
         if self.folded:
             tests = sum(len(site.get("probes", [])) for site in results.get("sites", []))
             note = self.labels("html_folded", rows=self.rows, tests=tests)
