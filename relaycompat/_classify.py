@@ -28,20 +28,24 @@ import yaml
 from . import _verdicts as v
 from ._catalogue import Endpoint
 from ._http import Exchange
-from ._json import JSONProblem, decode_text, loads_strict
+from ._json import JSONLimit, JSONProblem, decode_text, loads_strict
 
 _NO_DATA = object()
 
 
 @dataclass
 class Classification:
-    """A verdict, the evidence for it in one line, and the parsed body when there was one."""
+    """A verdict, the evidence for it in one line, and the parsed body when there was one.
+
+    ``code`` is a refusal's machine code (new-api >= rc.22 ``{"code": "AUTH_…"}``), when it has one.
+    """
 
     verdict: str
     reason: str
     data: Any = None
     message: str | None = None
     schema: dict[str, Any] | None = None
+    code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,23 +181,27 @@ def classify(exchange: Exchange, endpoint: Endpoint) -> Classification:
         return Classification(v.INVALID_RESPONSE, f"{_status_line(exchange)}, body larger than {exchange.body_bytes} bytes; stopped reading there")
     try:
         data = loads_strict(exchange.body)
+    except JSONLimit as problem:
+        return Classification(v.INVALID_RESPONSE, f"{_status_line(exchange)}, JSON beyond the suite's limits: {problem}")
     except JSONProblem as problem:
         return _not_json(exchange, text, str(problem))
     message = error_message(data)
     code = data.get("code") if isinstance(data, dict) else None
+    code_text = code if isinstance(code, str) and code else None
     if status == 404:
         return Classification(v.NOT_FOUND, f"{_status_line(exchange)}: {_short(message or text)}", data, message)
     if status in (401, 403):
         verdict = refusal_verdict(message, code, exchange.credentials_sent)
         if verdict is None:
             verdict = v.FORBIDDEN if status == 403 else (v.AUTH_REJECTED if exchange.credentials_sent else v.AUTH_MISSING)
-        return Classification(verdict, f"{_status_line(exchange)}: {_short(message or text)}", data, message)
+        return Classification(verdict, f"{_status_line(exchange)}: {_short(message or text)}", data, message, code=code_text)
     if not isinstance(data, dict):
         return Classification(v.INVALID_RESPONSE, f"{_status_line(exchange)}, expected a JSON object, got {type(data).__name__}", data)
     success = data.get("success", _NO_DATA)
     if success is False or (endpoint.envelope == "openai" and success is _NO_DATA and "error" in data):
         verdict = refusal_verdict(message, code, exchange.credentials_sent) or v.API_ERROR
-        return Classification(verdict, f"{_status_line(exchange)}, success:false: {_short(message or '(no message)')}", data, message)
+        return Classification(verdict, f"{_status_line(exchange)}, success:false: {_short(message or '(no message)')}", data,
+                              message, code=code_text)
     if not 200 <= status < 300:
         return Classification(v.API_ERROR, f"{_status_line(exchange)}: {_short(message or text)}", data, message)
     if endpoint.envelope == "dashboard" and success is not True:

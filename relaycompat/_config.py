@@ -6,6 +6,10 @@ it to xdist workers through ``workerinput`` (plain JSON types only).
 
 from __future__ import annotations
 
+import os
+import secrets
+import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +48,7 @@ class Settings:
     report_lang: str = "zh"
     baseline: str | None = None
     shard: tuple[int, int] | None = None
+    run_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,6 +75,16 @@ def parse_shard(text: str) -> tuple[int, int]:
     if not 1 <= k <= n:
         raise ConfigError(f"--shard {text!r}: K must be between 1 and N")
     return k, n
+
+
+def run_id(given: str | None, environ: Mapping[str, str] = os.environ) -> str:
+    """The id a run is recorded under (docs/history.md): ``--run-id``, else ``github-$GITHUB_RUN_ID``
+    (every shard of a workflow run shares it), else a new one from the time and a random tail."""
+    if given:
+        return given
+    if environ.get("GITHUB_RUN_ID"):
+        return f"github-{environ['GITHUB_RUN_ID']}"
+    return time.strftime("local-%Y%m%dT%H%M%SZ-", time.gmtime()) + secrets.token_hex(3)
 
 
 def executes_tests(option: Any) -> bool:

@@ -40,12 +40,15 @@ class Detection:
     reason: str = ""
     signals: list[str] = field(default_factory=list)
     version_hint: str | None = None
+    #: The least version the probes prove, whatever /api/status says (``version_floors``).
+    at_least: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "detected": self.family or UNKNOWN,
             "version": self.version,
             "version_hint": self.version_hint,
+            "at_least": self.at_least,
             "fork": self.fork,
             "reason": self.reason,
             "signals": self.signals,
@@ -165,7 +168,7 @@ def _score(observed: Observed, score: _Score) -> str | None:
             if cls.message and header.lower() in cls.message.lower():
                 score.add(f"auth error names {header}", {family: r["auth_header_points"]})
         code, coded = body.get("code"), r["auth_codes"]
-        if isinstance(code, str) and code.startswith(coded["prefix"]):
+        if isinstance(code, str) and code.startswith(tuple(coded["prefixes"])):
             score.add(coded["why"], {coded["family"]: coded["points"]})
         for header, family in r["response_headers"].items():
             if exchange is not None and header in exchange.headers:
@@ -190,6 +193,33 @@ def _version_hint(family: str | None, version: str | None, observed: Observed) -
         if (has and has in status) or (lacks and lacks not in status):
             return str(hint["says"])
     return None
+
+
+def _floor_shown(floor: dict[str, Any], observed: Observed) -> bool:
+    """Whether a ``version_floors`` entry's signal is in the probes (a code, or a header)."""
+    header = floor.get("header")
+    if header:
+        exchange, cls = observed.get(header["endpoint"], (None, None))
+        return (exchange is not None and cls is not None and cls.verdict in v.REACHED_BACKEND
+                and exchange.headers.get(header["name"]) == header["value"])
+    for _, cls in observed.values():
+        code = cls.data.get("code") if cls.verdict in v.REACHED_BACKEND and isinstance(cls.data, dict) else None
+        prefix = floor.get("code_prefix")
+        if isinstance(code, str) and (code in floor.get("codes", ()) or (prefix and code.startswith(prefix))):
+            return True
+    return False
+
+
+def _version_floor(family: str | None, observed: Observed) -> tuple[str, str] | None:
+    """``(version, why)`` of the highest floor the probes prove for ``family``, if any."""
+    best: tuple[_versions.Version, dict[str, Any]] | None = None
+    for floor in rules()["version_floors"]:
+        if floor["family"] != family or not _floor_shown(floor, observed):
+            continue
+        version = _versions.parse(floor["at_least"])
+        if version is not None and (best is None or version > best[0]):
+            best = (version, floor)
+    return (str(best[1]["at_least"]), str(best[1]["why"])) if best else None
 
 
 def _winner(points: Counter[str]) -> tuple[str | None, str]:
@@ -222,7 +252,11 @@ def detect(observed: Observed) -> Detection:
     reason = _explain(family, why_not, score, fork) + _behind_challenge(observed, reached, family)
     if family is None:
         return Detection(None, version, fork, reason, signals)
-    return Detection(family, version, fork, reason, signals, _version_hint(family, version, observed))
+    floor = _version_floor(family, observed)
+    if floor:
+        reason += f"; at least {floor[0]}: {floor[1]}"
+    return Detection(family, version, fork, reason, signals, _version_hint(family, version, observed),
+                     floor[0] if floor else None)
 
 
 def _explain(family: str | None, why_not: str, score: _Score, fork: str | None) -> str:

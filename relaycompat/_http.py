@@ -4,12 +4,15 @@
 does: transport failures become ``error_kind``/``error`` (mapped from httpx's exceptions in one
 table), bodies are read up to a cap (decompression included, so a compression bomb stops at the
 cap too), a total deadline covers connect, headers and body, and redirects are recorded, not
-followed, so credentials never travel to another origin.
+followed, so credentials never travel to another origin. No cookie is ever kept
+(:class:`NoCookieJar`): every request is a first visit, so a public endpoint is called without
+anything the site handed out, and a session value a site sets cannot come back in an echo.
 """
 
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import socket
 import ssl
 import time
@@ -46,6 +49,16 @@ class Exchange:
     @property
     def location(self) -> str | None:
         return self.headers.get("location")
+
+
+class NoCookieJar(http.cookiejar.CookieJar):
+    """A cookie jar that keeps nothing (httpx keeps every ``Set-Cookie`` by default)."""
+
+    def extract_cookies(self, response: object, request: object) -> None:  # type: ignore[override]
+        return None
+
+    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
+        return None
 
 
 class _BodyTooLarge(Exception):

@@ -6,14 +6,14 @@ For large fleets the controller therefore splits the sites into one share per co
 each share to a child, ``python -m relaycompat._probe_process``, which probes it with
 :func:`~relaycompat._prober.probe_sites` and writes each site's record into the run store as
 soon as it is done. A site is in exactly one share, so it is probed once and its politeness
-limit holds. Credentials travel through the child's stdin only, never its command line. A
-small fleet is probed in the controller itself: starting a process costs more than it saves.
+limit holds. Credentials travel through the child's stdin only, never its command line, and
+the pipe stays open as the child's lifeline (:mod:`._children`). A small fleet is probed in the
+controller itself: starting a process costs more than it saves.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -21,8 +21,9 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from ._children import read_job, release, send_job
 from ._config import Settings
 from ._prober import SitePlan
 
@@ -66,15 +67,15 @@ class ProbeProcess:
         job = {
             "settings": settings.to_dict(),
             "store": str(store_root),
-            "plans": [{"site": asdict(plan.site), "endpoints": [e.id for e in plan.endpoints]} for plan in self.plans],
+            "plans": [{"site": asdict(plan.site), "endpoints": [e.id for e in plan.endpoints], "emulator": plan.emulator}
+                      for plan in self.plans],
         }
-        stdin: IO[str] = self.process.stdin  # type: ignore[assignment]
-        stdin.write(json.dumps(job))
-        stdin.close()
+        send_job(self.process, job)
 
     def wait(self) -> str | None:
         """Wait for the child; ``None`` if it finished, else what went wrong (its last words)."""
         code = self.process.wait()
+        release(self.process)
         self._stderr.seek(0)
         said = self._stderr.read().decode(errors="replace").strip()
         self._stderr.close()
@@ -87,6 +88,7 @@ class ProbeProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        release(self.process)
         if not self._stderr.closed:
             self._stderr.close()
 
@@ -103,7 +105,7 @@ def _run(job: dict[str, Any]) -> None:
     catalogue = load_catalogue(Path(settings.catalogue))
     schemas = SchemaSet.load(Path(settings.schemas_dir), check=False)  # the controller checked them
     plans = [
-        SitePlan(Site(**entry["site"]), tuple(catalogue.by_id(i) for i in entry["endpoints"]))
+        SitePlan(Site(**entry["site"]), tuple(catalogue.by_id(i) for i in entry["endpoints"]), entry.get("emulator"))
         for entry in job["plans"]
     ]
     redactor = Redactor(secret for plan in plans for secret in plan.site.secrets)
@@ -115,7 +117,7 @@ def main() -> int:
     from .emulator._fleet import raise_fd_limit
 
     raise_fd_limit()
-    _run(json.loads(sys.stdin.read()))
+    _run(read_job())
     return 0
 
 

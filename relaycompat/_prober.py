@@ -10,15 +10,21 @@ client slows down past ~100 connections, docs/performance.md). Per site:
    rest of its probes are not sent (``skipped``, with the reason);
 3. mutating endpoints (``GET /api/user/token``) only with ``--allow-mutating``, and only after
    every other probe of the site;
-4. backend detection over what was fetched, then schema validation of every success;
-5. one redacted record per site, handed to ``on_site`` (which stores it).
+4. the site's record (:mod:`._responses`: detection, masking, validation), built in a worker
+   thread so that a site with heavy bodies does not hold up the requests of the others, and
+   handed to ``on_site`` (which stores it).
+
+Isolation: nothing a site sends can cost another site, or another probe of the same site, its
+result. A probe whose handling raises gets ``invalid_response`` with the reason and its
+neighbours go on; a site whose record cannot be built or stored gets a record saying why. No
+cookie is ever kept: each request is a first visit (:class:`._http.NoCookieJar`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
-import json
 import ssl
 import time
 from collections.abc import Callable, Sequence
@@ -31,34 +37,32 @@ from . import _verdicts as v
 from ._catalogue import Catalogue, Endpoint
 from ._classify import Classification, classify
 from ._config import Settings
-from ._expectations import effective_family
-from ._fingerprint import Detection, backend_record, detect
-from ._http import ACCEPT_ENCODING, Exchange, fetch
+from ._http import ACCEPT_ENCODING, Exchange, NoCookieJar, fetch
 from ._redact import Redactor
+from ._responses import Probe, failed_record, isolated, site_record
+
+__all__ = ["Probe", "SitePlan", "failed_record", "probe_site", "probe_sites"]
 from ._schemas import SchemaSet
 from ._sites import Site
+
+#: Bodies larger than this are classified (parsed) in a worker thread, off the event loop.
+THREAD_BODY_BYTES = 256 * 1024
 
 USER_AGENT = "relaycompat/0.1 (+https://github.com/relaycompat/relaycompat; compatibility probe)"
 
 
-@dataclass
-class Probe:
-    """One endpoint of one site: the last exchange, its classification, and how many retries."""
-
-    endpoint: Endpoint
-    exchange: Exchange | None = None
-    result: Classification | None = None
-    retries: int = 0
-    #: The parsed body with secrets masked (computed once, after every probe of the site ran).
-    redacted: Any = None
-
-
 @dataclass(frozen=True)
 class SitePlan:
-    """What to probe on one site."""
+    """What to probe on one site; ``emulator``: for an emulated site, the fleet's control URL
+    (it answers as long as the emulator process lives)."""
 
     site: Site
     endpoints: tuple[Endpoint, ...]
+    emulator: str | None = None
+
+
+#: Put before the reason of an emulated site's transport failures when its emulator is gone.
+EMULATOR_GONE = "the emulator process is not running (it died during the run)"
 
 
 _SSL_CONTEXT: ssl.SSLContext | None = None
@@ -113,6 +117,7 @@ class _SiteRun:
             limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
             verify=_ssl_context(),
             trust_env=not loopback,
+            cookies=NoCookieJar(),
             headers={
                 "User-Agent": USER_AGENT,
                 "Accept": "application/json, text/plain, */*",
@@ -159,7 +164,17 @@ class _SiteRun:
                     self.client, url, headers=headers, credentials_sent=credentials,
                     deadline=self.site.timeout, body_cap=self.settings.body_cap,
                 )
-            probe.exchange, probe.result, probe.retries = exchange, classify(exchange, probe.endpoint), attempt
+            probe.exchange, probe.retries = exchange, attempt
+            try:
+                if len(exchange.body) > THREAD_BODY_BYTES:  # parsing it would hold up the other sites
+                    probe.result = await asyncio.to_thread(classify, exchange, probe.endpoint)
+                else:
+                    probe.result = classify(exchange, probe.endpoint)
+            except Exception as exc:  # isolation: this probe's verdict, not the site's end
+                probe.fail("classify", exc)
+                return
+            finally:  # what is parsed is kept parsed; of the bytes, only what the evidence can show
+                exchange.body = exchange.body[: self.settings.evidence_cap * 4]
             self._count(probe.result.verdict)
             if probe.result.verdict not in v.RETRYABLE or attempt == self.settings.retries or self.down_reason:
                 return
@@ -176,10 +191,14 @@ class _SiteRun:
         else:
             self.consecutive_transport_failures = 0
 
+    async def run_isolated(self, probe: Probe) -> None:
+        with isolated(probe, "request or read"):  # a bug of ours on one request must not cost the others
+            await self.run_probe(probe)
+
     async def run(self) -> list[Probe]:
         probes = [Probe(e) for e in self.plan.endpoints]
         try:
-            await asyncio.gather(*(self.run_probe(p) for p in probes if not p.endpoint.mutating))
+            await asyncio.gather(*(self.run_isolated(p) for p in probes if not p.endpoint.mutating))
             for probe in (p for p in probes if p.endpoint.mutating):
                 if not self.settings.allow_mutating:
                     probe.result = Classification(
@@ -188,92 +207,34 @@ class _SiteRun:
                         "access token and invalidates the old one); pass --allow-mutating to call it",
                     )
                 else:
-                    await self.run_probe(probe)
-                    self._learn_new_secret(probe)
+                    await self.run_isolated(probe)
         finally:
             await self.client.aclose()
         return probes
 
-    def _learn_new_secret(self, probe: Probe) -> None:
-        data = probe.result.data if probe.result else None
-        if isinstance(data, dict) and isinstance(data.get("data"), str):
-            self.redactor.add(data["data"])
 
-
-def _pretty_body(probe: Probe, redactor: Redactor, cap: int) -> tuple[str, bool]:
-    """The body as a report shows it: redacted, pretty JSON when it parsed, cut at ``cap``."""
-    exchange = probe.exchange
-    assert exchange is not None and probe.result is not None
-    if probe.result.data is not None:
-        text = json.dumps(probe.redacted, ensure_ascii=False, indent=2)
-    else:
-        text = redactor.text(exchange.body.decode("utf-8", errors="replace"))
-    truncated = len(text) > cap
-    return (text[:cap] if truncated else text), truncated
-
-
-def site_record(
-    site: Site,
-    probes: Sequence[Probe],
-    detection: Detection,
-    redactor: Redactor,
-    settings: Settings,
-) -> dict[str, Any]:
-    """The stored, redacted record of one probed site (read by tests, results and reports)."""
-    records = []
-    for probe in probes:
-        result = probe.result or Classification(v.SKIPPED, "not probed")
-        record: dict[str, Any] = {
-            "endpoint": probe.endpoint.path,
-            "id": probe.endpoint.id,
-            "verdict": result.verdict,
-            "reason": redactor.text(result.reason),
-            "http_status": probe.exchange.status if probe.exchange else None,
-            "elapsed_ms": probe.exchange.elapsed_ms if probe.exchange else None,
-            "retries": probe.retries,
-            "message": redactor.text(result.message) if result.message else None,
-            "schema": result.schema,
-        }
-        if probe.exchange is not None:
-            body, truncated = _pretty_body(probe, redactor, settings.evidence_cap)
-            record["request"] = {
-                "method": probe.exchange.method,
-                "url": redactor.text(probe.exchange.url),
-                "headers": redactor.headers(probe.exchange.request_headers),
-            }
-            record["response"] = {
-                "headers": redactor.headers(probe.exchange.headers),
-                "body": body,
-                "body_bytes": probe.exchange.body_bytes,
-                "body_truncated": truncated,
-                "body_capped": probe.exchange.capped,
-                "error": redactor.text(probe.exchange.error) if probe.exchange.error else None,
-            }
-        records.append(record)
-    return {
-        "site": site.public(),
-        "backend": redactor.data(backend_record(site.backend, detection)),
-        "probes": records,
-    }
-
-
-def _check_schema(probe: Probe, schemas: SchemaSet, family: str, version: str | None) -> None:
-    """Validate an ``ok`` body; a failure of the validation itself must not cost the site its record.
-
-    The redacted copy is validated (masking keeps every type), so no error ever quotes a secret.
-    """
-    result = probe.result
-    assert result is not None
+async def _answers(url: str) -> bool:
+    """Whether something accepts connections at ``url``'s host and port (a timeout counts as yes)."""
+    parts = httpx.URL(url)
     try:
-        checked = schemas.validate(family, probe.endpoint.id, probe.redacted, version=version)
-    except Exception as exc:  # a broken schema is our bug, not the site's
-        result.schema = {"schema_id": None, "errors": [], "drift": [], "error_count": 0,
-                         "problem": f"schema not checked: {type(exc).__name__}: {exc}"}
-        return
-    result.schema = checked.to_dict()  # rendered from the redacted body: nothing left to mask
-    if checked.errors:
-        result.verdict = v.SCHEMA_MISMATCH
-        result.reason = f"{result.reason}, but {checked.summary()}"
+        async with asyncio.timeout(2):
+            _, writer = await asyncio.open_connection(parts.host, parts.port)
+    except TimeoutError:
+        return True
+    except OSError:
+        return False
+    writer.close()
+    return True
+
+
+async def _name_a_dead_emulator(plan: SitePlan, run: _SiteRun, probes: Sequence[Probe]) -> None:
+    """An emulated site that could not be reached because its emulator died says so, first."""
+    unreached = [p for p in probes if p.result is not None and (
+        p.result.verdict in v.TRANSPORT_FAILURES or (run.down_reason and p.result.reason == run.down_reason))]
+    if plan.emulator and unreached and not await _answers(plan.emulator):
+        for probe in unreached:
+            assert probe.result is not None
+            probe.result.reason = f"{EMULATOR_GONE}: {probe.result.reason}"
 
 
 async def probe_site(
@@ -286,27 +247,11 @@ async def probe_site(
     """Probe one site end to end and return its stored record."""
     run = _SiteRun(plan, settings, catalogue, redactor)
     probes = await run.run()
-    detection = detect({p.endpoint.id: (p.exchange, p.result) for p in probes if p.result is not None})
-    family = effective_family(plan.site.backend, detection.family)
-    version = detection.version if detection.family == family else None  # another family's numbering says nothing
-    for probe in probes:  # masked now: every secret the site handed out (a rotated token) is known
-        if probe.result is not None and probe.result.data is not None:
-            probe.redacted = redactor.data(probe.result.data, endpoint_id=probe.endpoint.id)
-        if probe.result is not None and probe.result.verdict == v.OK:
-            _check_schema(probe, schemas, family, version)
-    record = site_record(plan.site, probes, detection, redactor, settings)
+    await _name_a_dead_emulator(plan, run, probes)
+    # In a thread: a site with heavy bodies must not hold up the requests of the others.
+    record = await asyncio.to_thread(site_record, plan.site, probes, settings, schemas, redactor)
     record["stats"] = {"max_in_flight": run.limit}
     return record
-
-
-def failed_record(site: Site, problem: str, redactor: Redactor) -> dict[str, Any]:
-    """The record of a site the prober could not finish; its tests fail with ``problem``."""
-    return {
-        "site": site.public(),
-        "backend": backend_record(site.backend, Detection(None, reason="the prober failed on this site")),
-        "probes": [],
-        "error": redactor.text(problem),
-    }
 
 
 async def probe_sites(
@@ -317,13 +262,19 @@ async def probe_sites(
     redactor: Redactor,
     on_site: Callable[[str, dict[str, Any]], None],
 ) -> None:
-    """Probe every plan concurrently; call ``on_site(slug, record)`` as each site finishes."""
+    """Probe every plan concurrently; call ``on_site(slug, record)`` as each site finishes.
+
+    Whatever goes wrong with one site (a bug, a record that cannot be stored) ends as that
+    site's record saying so; the others are not disturbed.
+    """
 
     async def one(plan: SitePlan) -> None:
         try:
             record = await probe_site(plan, settings, catalogue, schemas, redactor)
+            on_site(plan.site.slug, record)
         except Exception as exc:  # a bug must not leave the site's tests waiting for ever
-            record = failed_record(plan.site, f"the prober failed on this site: {type(exc).__name__}: {exc}", redactor)
-        on_site(plan.site.slug, record)
+            problem = f"the prober failed on this site: {type(exc).__name__}: {str(exc)[:300]}"
+            with contextlib.suppress(Exception):  # if even that cannot be stored, the caller sees no record
+                on_site(plan.site.slug, failed_record(plan.site, problem, redactor))
 
     await asyncio.gather(*(one(plan) for plan in plans))

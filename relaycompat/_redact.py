@@ -1,9 +1,12 @@
 """Masking of secrets and personal data before anything is stored, printed or reported.
 
-A :class:`Redactor` knows the configured credentials of a run (and any token a site hands out
-during it) and the field, header and pattern rules of ``data/redaction.yaml``. Every record the
-prober stores has been through it, and every report writer passes its final text through
-:meth:`Redactor.text` once more before writing.
+A :class:`Redactor` knows the configured credentials of a run, every secret a site hands out
+during it (:meth:`Redactor.learn`: ``Set-Cookie`` values, secret headers, secret fields of a
+body, the token ``/api/user/token`` generates) and the field, header and pattern rules of
+``data/redaction.yaml``. Every record the prober stores has been through it, after it learned
+from every response of the site, so a secret is masked wherever it appears afterwards: in
+another field, header, message or body of the site. Every output writer passes its final text
+through :meth:`Redactor.text` once more before writing.
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ import yaml
 
 #: Credentials shorter than this are not searched for in text (too many false hits).
 MIN_SECRET_LENGTH = 6
+#: A value a site hands out is searched for only when it looks like a secret: at least this
+#: long and without spaces ("default" in a ``token`` field must not mask a group name everywhere).
+MIN_LEARNED_LENGTH = 12
+_SET_COOKIE_VALUE = re.compile(r"(?:^|,)\s*[!#$%&'*+\-.^_`|~0-9A-Za-z]+=\"?([^;,\"\s]*)")
 
 
 @cache
@@ -70,6 +77,7 @@ class Redactor:
         self.mask: str = rules["mask"]
         self._fields = {f.lower() for f in rules["secret_fields"] + rules["personal_fields"]}
         self._headers = {h.lower() for h in rules["secret_headers"]}
+        self._secret_fields = {f.lower() for f in rules["secret_fields"]}
         self._data_endpoints = set(rules["secret_data_endpoints"])
         self._patterns = [re.compile(p) for p in rules["secret_patterns"]]
         self._secrets: set[str] = set()
@@ -85,7 +93,43 @@ class Redactor:
                 self._secrets |= _variants(secret)
                 self._matcher = None  # rebuilt once, on the next use
 
+    def learn(self, headers: dict[str, str], data: Any = None, *, endpoint_id: str | None = None) -> None:
+        """Mask from now on every secret one response hands out: the values of its ``Set-Cookie``
+        and other secret headers, and of the secret fields of its parsed body (see
+        :data:`MIN_LEARNED_LENGTH`); for a ``secret_data_endpoints`` endpoint, its whole ``data``."""
+        found: list[str] = []
+        for name, value in headers.items():
+            name = name.lower()
+            if name == "set-cookie":
+                found += _SET_COOKIE_VALUE.findall(value)
+            elif name in self._headers:
+                found.append(value.split(" ", 1)[-1] if value.lower().startswith("bearer ") else value)
+        if endpoint_id in self._data_endpoints and isinstance(data, dict) and isinstance(data.get("data"), str):
+            self.add(data["data"])
+        found += self._secret_values(data)
+        for value in found:
+            value = value.strip()
+            if len(value) >= MIN_LEARNED_LENGTH and not any(c.isspace() for c in value):
+                self.add(value)
+
+    def _secret_values(self, value: Any, inside: bool = False) -> list[str]:
+        """Strings held by a secret field (at any depth below it) of a parsed body."""
+        stack: list[tuple[Any, bool]] = [(value, inside)]
+        found: list[str] = []
+        while stack:
+            item, secret = stack.pop()
+            if isinstance(item, dict):
+                stack.extend((v, secret or str(k).lower() in self._secret_fields) for k, v in item.items())
+            elif isinstance(item, list):
+                stack.extend((v, secret) for v in item)
+            elif secret and isinstance(item, str):
+                found.append(item)
+        return found
+
     def _secret_matcher(self) -> re.Pattern[str] | None:
+        matcher = self._matcher  # read without the lock: it is only ever replaced whole
+        if matcher is not None or not self._secrets:
+            return matcher
         with self._lock:
             if self._matcher is None and self._secrets:
                 self._matcher = re.compile(trie_pattern(self._secrets))
@@ -140,20 +184,26 @@ class Redactor:
         """A copy of a parsed JSON body with secret fields and known secrets masked."""
         if endpoint_id in self._data_endpoints and isinstance(value, dict) and value.get("data"):
             value = {**value, "data": self.mask}
-        return self._walk(value)
+        return self._walk(value, False, {})
 
-    def _walk(self, value: Any) -> Any:
+    def _walk(self, value: Any, masked: bool, seen: dict[str, str]) -> Any:
+        """``masked``: inside a secret or personal field, where every string is masked (a token
+        handed out as ``{"session": {"id": "…"}}`` is as secret as one given as a string).
+        ``seen`` remembers the masked form of each string: keys and values repeat in a body."""
         if isinstance(value, dict):
-            return {
-                self.text(str(k)): (self.mask if str(k).lower() in self._fields and isinstance(v, str) and v
-                                    else self._walk(v))
-                for k, v in value.items()
-            }
+            return {self._text_seen(str(k), seen): self._walk(v, masked or str(k).lower() in self._fields, seen)
+                    for k, v in value.items()}
         if isinstance(value, list):
-            return [self._walk(item) for item in value]
+            return [self._walk(item, masked, seen) for item in value]
         if isinstance(value, str):
-            return self.text(value)
+            return self.mask if masked and value else self._text_seen(value, seen)
         return value
+
+    def _text_seen(self, text: str, seen: dict[str, str]) -> str:
+        clean = seen.get(text)
+        if clean is None:
+            clean = seen[text] = self.text(text)
+        return clean
 
     def is_secret_field(self, name: str) -> bool:
         return name.lower() in self._fields

@@ -11,12 +11,16 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from ._advice import SiteContext, advise, site_state
 from ._catalogue import Catalogue, Endpoint
 from ._errors import ConfigError
+from ._expectations import Manifests
 from ._fingerprint import Detection, backend_record
 
 FORMAT_VERSION = 1
@@ -33,6 +37,8 @@ def outcome_of(report: Any) -> str | None:
         return "skipped" if report.skipped else "error"
     if report.when == "teardown" and report.failed:
         return "error"
+    if report.when not in ("setup", "call", "teardown") and report.failed:  # xdist's report of a test
+        return "failed"                                                     # its worker died under ("???")
     return None
 
 
@@ -48,8 +54,10 @@ def catalogue_entries(catalogue: Iterable[Endpoint]) -> list[dict[str, Any]]:
     ]
 
 
-def site_result(record: dict[str, Any], outcomes: Mapping[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
-    """One site of results.json from its stored record and the outcomes of its tests."""
+def site_result(record: dict[str, Any], outcomes: Mapping[tuple[str, str], dict[str, Any]],
+                context: SiteContext | None = None) -> dict[str, Any]:
+    """One site of results.json from its stored record and the outcomes of its tests; with a
+    ``context``, its ``state`` and ``advice`` too (relaycompat/_advice.py)."""
     site = record["site"]
     probes = []
     for probe in record.get("probes", []):
@@ -65,11 +73,12 @@ def site_result(record: dict[str, Any], outcomes: Mapping[tuple[str, str], dict[
             "test_message": outcome.get("message"),
             "retries": probe.get("retries", 0),
             "message": probe.get("message"),
+            "code": probe.get("code"),
             "schema": probe.get("schema"),
             "request": probe.get("request"),
             "response": probe.get("response"),
         })
-    return {
+    result = {
         "name": site["name"],
         "slug": site["slug"],
         "url": site["url"],
@@ -77,14 +86,21 @@ def site_result(record: dict[str, Any], outcomes: Mapping[tuple[str, str], dict[
         "source": site.get("source"),
         "credentials": {
             "access_token": site.get("has_access_token", False),
+            "access_token_kind": site.get("access_token_kind"),
             "api_key": site.get("has_api_key", False),
             "user_id": site.get("user_id") is not None,
         },
         "backend": record.get("backend") or backend_record(site.get("backend"), Detection(None, reason="the site has no probe record")),
         "error": record.get("error"),
         "emulator": record.get("emulator"),
+        "state": None,
+        "advice": [],
         "probes": probes,
     }
+    if context is not None:
+        result["state"] = site_state(result)
+        result["advice"] = advise(result, context)
+    return result
 
 
 def build_results(
@@ -93,14 +109,18 @@ def build_results(
     catalogue: Catalogue,
     *,
     run: dict[str, Any],
+    manifests: Manifests,
 ) -> dict[str, Any]:
+    rotated = set(run.get("rotated_tokens") or ())
+    lang = str(run.get("report_lang") or "zh")
     return {
         "format": FORMAT_VERSION,
         "generated_at": now_iso(),
         "tool": {"name": "relaycompat", "version": __version__},
         "run": run,
         "catalogue": catalogue_entries(catalogue),
-        "sites": [site_result(record, outcomes) for record in records],
+        "sites": [site_result(record, outcomes, SiteContext(catalogue, manifests, record["site"]["slug"] in rotated, lang))
+                  for record in records],
     }
 
 
@@ -115,8 +135,32 @@ def write_json(path: Path, document: dict[str, Any], scrub: Any = None) -> None:
     os.replace(partial, path)
 
 
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(resources.files("relaycompat").joinpath("data/results.schema.json").read_text("utf-8"))
+    return Draft202012Validator(schema)
+
+
+def _where(path: Iterable[Any]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text.lstrip(".") or "the top level"
+
+
+def results_problem(document: Any) -> str | None:
+    """What keeps ``document`` from being a results.json the suite can read (one line), or None."""
+    error = next(iter(sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path))), None)
+    if error is None:
+        return None
+    message = error.message if len(error.message) < 200 else error.message[:197] + "..."
+    return f"{_where(error.absolute_path)}: {message}"
+
+
 def load_results(path: Path) -> dict[str, Any]:
-    """An earlier results.json; :class:`ConfigError` saying what is wrong with it."""
+    """An earlier results.json; :class:`ConfigError` saying, in one line, what is wrong with it."""
     path = Path(path)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -124,6 +168,7 @@ def load_results(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise ConfigError(f"{path}: not JSON: {exc}") from None
-    if not isinstance(document, dict) or not isinstance(document.get("sites"), list):
-        raise ConfigError(f"{path}: not a relaycompat results.json (no 'sites' list)")
+    problem = results_problem(document)
+    if problem:
+        raise ConfigError(f"{path}: not a relaycompat results.json: {problem}")
     return document

@@ -9,17 +9,24 @@ Versions: a ``oneOf``/``anyOf`` branch may say which versions of its family it d
 (``"x-versions": ">=0.8.8.0-alpha.1"``, :mod:`._versions`). When a site's version is known,
 the branches of that family's own schemas that exclude it are dropped before validating.
 The result (:class:`SchemaResult`) reads as evidence (:mod:`._schema_findings`).
+
+Bounded: a validation may take at most the deadline it is given (every keyword checks it, so a
+oneOf over a huge array stops too, :class:`ValidationTooSlow`), and at most
+:data:`MAX_ERRORS_SCANNED` errors are collected and rendered.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
@@ -32,7 +39,31 @@ from ._schema_findings import VERSIONS_KEY, Node, render_errors, walk_drift
 BASE_URI = "https://relaycompat.invalid/schemas/"
 MAX_ERRORS = 5
 MAX_DRIFT = 20
+#: Errors of one body collected (and rendered); past it the count says "at least".
+MAX_ERRORS_SCANNED = 1000
 FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+
+
+class ValidationTooSlow(Exception):
+    """Validating one body went past its deadline (a body built to be costly)."""
+
+
+_deadline = threading.local()
+
+
+def _with_deadline(keyword: Callable[..., Any]) -> Callable[..., Any]:
+    def check(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
+        at = getattr(_deadline, "at", None)
+        if at is not None and time.thread_time() > at:
+            raise ValidationTooSlow(f"validation took more than {_deadline.seconds:g} s")
+        return keyword(validator, value, instance, schema)
+
+    return check
+
+
+#: Draft 2020-12 whose every keyword checks the validation's deadline first.
+_Validator = validators.extend(
+    Draft202012Validator, {name: _with_deadline(fn) for name, fn in Draft202012Validator.VALIDATORS.items()})
 
 __all__ = ["BASE_URI", "FORMAT_CHECKER", "MAX_ERRORS", "VERSIONS_KEY", "SchemaResult", "SchemaSet", "narrow"]
 
@@ -206,15 +237,25 @@ class SchemaSet:
         cache_key = (key, version if registry is not self.registry else None)
         if cache_key not in self._validators:
             schema = registry.contents(self._ids[key])
-            self._validators[cache_key] = Draft202012Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
+            self._validators[cache_key] = _Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
         return self._validators[cache_key]
 
-    def validate(self, family: str, endpoint_id: str, body: Any, *, version: str | None = None) -> SchemaResult:
+    def validate(self, family: str, endpoint_id: str, body: Any, *, version: str | None = None,
+                 seconds: float | None = None) -> SchemaResult:
         """Validate ``body`` against the schema of ``family`` for ``endpoint_id``.
 
         ``version`` is the site's version of ``family`` when known; it narrows the family's
-        versioned branches (a version string that names no version is ignored).
+        versioned branches (a version string that names no version is ignored). ``seconds``
+        bounds the time it may take (else :class:`ValidationTooSlow`).
         """
+        _deadline.at = None if seconds is None else time.thread_time() + seconds
+        _deadline.seconds = seconds
+        try:
+            return self._validate(family, endpoint_id, body, version)
+        finally:
+            _deadline.at = None
+
+    def _validate(self, family: str, endpoint_id: str, body: Any, version: str | None) -> SchemaResult:
         key = self.schema_key(family, endpoint_id)
         if key is None:
             return SchemaResult(None, drift=[f"no schema for {family} {endpoint_id}; body not validated"])
@@ -223,7 +264,7 @@ class SchemaSet:
         registry = self._registry_for(family, parsed)
         root: Node = (validator.schema, registry.resolver(base_uri=self._ids[key]))
         narrowed = parsed is not None and registry is not self.registry
-        errors = list(validator.iter_errors(body))
+        errors = list(itertools.islice(validator.iter_errors(body), MAX_ERRORS_SCANNED))
         rendered = render_errors(errors, root)
         result = SchemaResult(self._ids[key], rendered[:MAX_ERRORS], error_count=len(rendered),
                               version=parsed.text if narrowed and parsed else None)

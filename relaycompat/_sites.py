@@ -3,12 +3,15 @@
 A site file is YAML with a list under ``sites`` (format in the README and in
 ``relaycompat/data/sites.schema.json``). ``${NAME}`` in a value reads the environment variable
 ``NAME``. Everything wrong with a file is reported at start-up as one line per problem naming
-the file, the site and the field; nothing is probed until every file is right.
+the file, the site and the field; nothing is probed until every file is right. Files are read
+strictly (:mod:`._yaml`: no duplicate keys, bounded aliases), a variable that is set but empty
+is as wrong as one that is not set, and every number must be finite.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import unicodedata
@@ -21,8 +24,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from ._access_tokens import token_kind
 from ._config import DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT
 from ._errors import ConfigError
+from ._text import safe_text
+from ._yaml import YAMLProblem, load_yaml
 
 _ENV_REFERENCE = re.compile(r"\$\{([^}]*)\}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -74,6 +80,7 @@ class Site:
             "backend": self.backend,
             "user_id": self.user_id,
             "has_access_token": self.access_token is not None,
+            "access_token_kind": token_kind(self.access_token),
             "has_api_key": self.api_key is not None,
             "timeout": self.timeout,
             "source": self.source,
@@ -125,6 +132,10 @@ def _expand_env(value: Any, environ: os._Environ[str] | dict[str, str]) -> tuple
         if name not in environ:
             missing.append(name)
             return ""
+        if not environ[name]:
+            missing.append(f"environment variable {name} is set but empty (the field would be silently "
+                           "dropped); give it the value, or remove the field")
+            return ""
         read.append(environ[name])
         return environ[name]
 
@@ -143,16 +154,21 @@ def _slug_for(entry: dict[str, Any]) -> str:
     name = str(entry["name"])
     if name.isascii() and slugify(name):
         return slugify(name)
-    if entry.get("url"):
-        host = urlsplit(str(entry["url"])).hostname or ""
-        if slugify(host):
-            return slugify(host)
+    if entry.get("url"):  # host, port and path: sites on one host differ by the rest
+        parts = urlsplit(str(entry["url"]))
+        where = (parts.hostname or "") + (f"-{parts.port}" if parts.port else "") + parts.path
+        if slugify(where):
+            return slugify(where)
     return slugify(str(entry.get("emulate") or "")) or "site"
 
 
 def _check_url(url: str, shown: str) -> str | None:
     """A problem with ``url``, quoting ``shown`` (the URL as written, before ``${NAME}`` is read)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises for a port out of range)
+    except ValueError as exc:
+        return f"url: {shown!r} is not a valid URL ({exc}); write it as https://host/"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"url: {shown!r} is not an http(s) URL (write it as https://host/)"
     if parts.username or parts.password:
@@ -162,11 +178,26 @@ def _check_url(url: str, shown: str) -> str | None:
     return None
 
 
+def _bad_values(values: dict[str, Any]) -> list[str]:
+    """Values the schema cannot refuse: infinite or NaN numbers, and control characters."""
+    problems = []
+    for key, value in values.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.append(f"{key}: {value} is not a finite number")
+        elif isinstance(value, str) and key in ("name", "id", "url", "emulate") and safe_text(value) != value:
+            problems.append(f"{key}: holds a control or direction-changing character; write it as plain text")
+    return problems
+
+
 def _read(path: Path) -> tuple[list[Any], list[str]]:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         return [], [f"{path}: cannot read: {exc.strerror or exc}"]
+    except UnicodeDecodeError as exc:
+        return [], [f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"]
+    except YAMLProblem as exc:
+        return [], [f"{path}: {exc}"]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -229,6 +260,10 @@ def load_sites(
                         hint = name if " " in name else f"environment variable {name} is not set (export it, or remove the field)"
                         problems.append(f"{path}: {label}: {key}: {hint}")
                     values[key] = value
+                bad_values = _bad_values(values)
+                if bad_values:
+                    problems += [f"{path}: {label}: {problem}" for problem in bad_values]
+                    continue
                 if "url" in values:
                     bad_url = _check_url(str(values["url"]), shown=str(entry["url"]))
                     if bad_url:

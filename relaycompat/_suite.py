@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ._catalogue import Endpoint, load_catalogue
-from ._expectations import FAIL, PASS, SKIP, UNKNOWN, XFAIL, decide, family_of
+from ._expectations import FAIL, PASS, SKIP, UNKNOWN, XFAIL, decide, family_of, version_of
 from ._state import suite_state
 from ._store import ProberFailed
 
@@ -60,7 +60,7 @@ def check_endpoint(request: pytest.FixtureRequest, site: dict[str, Any], endpoin
         (BACKEND, str(backend.get("detected") or UNKNOWN)), (BACKEND_VERSION, str(backend.get("version") or "")),
     ]
     family = family_of(record)
-    declaration = state.manifests.declaration(family, endpoint.test_name)
+    declaration = state.manifests.declaration(family, endpoint.test_name, version_of(record))
     decision = decide(probe, endpoint, site, declaration, family)
     if decision.xfail_reason:
         # Declared absent: an ok answer must show as XPASS (an easy win). raises=() means no

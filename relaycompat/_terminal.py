@@ -1,135 +1,45 @@
-"""The end of a run in the terminal: one line per site, broken first, then the totals.
+"""The suite's lines at the end of the terminal output (controller only).
 
-pytest prints, for every failed test, a block in its failure section and a line in its short
-test summary: thousands at a few hundred sites, and the failure section costs time quadratic in
-the number of tests (for each failure, TerminalReporter rescans every report for its teardown:
-about 230 s after the last test of a 500-site run). So for a run of the suite alone, pytest's
-defaults become ``--tb=no`` and ``-r E`` (errors are still listed) unless the command line,
-``addopts`` or ``PYTEST_ADDOPTS`` chose a traceback style or report characters itself; nothing
-of pytest is patched, and every option keeps its meaning when given. :class:`TerminalSummary`
-then says per site what those blocks would have said, in one line each:
-
-    FAIL  Stale access token   new-api v0.9.25   ok 3 · auth_rejected 13 · absent 5 · skipped 2   /api/models: auth_rejected: …
-
-The counts are the passed tests (ok), the verdicts of the failing ones, then the unexpected
-passes, expected absences and skips. The first thing to do is the site's first ``advice`` message when results.json has one, else
-what its first failing probe says.
+What the run as a whole needs a reader to know, after pytest's own summary: that the previous
+outputs were kept and why (interrupted, nothing probed, a failure), the run's problems (a dead
+emulator, a prober that stopped), declared backends that disagree with the detected ones, and
+where the output set is. Each site's state and first advice are on its line of the summary by
+site (:mod:`._summary`); the reports carry all of its advice.
 """
 
 from __future__ import annotations
 
-import os
-import shlex
-import unicodedata
-from collections import Counter
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import pytest
+from ._session import CompatSession
+from ._writing import Writing
 
-from .reports._facts import SiteStatus, outcome_totals, statuses, verdict_totals
-
-if TYPE_CHECKING:
-    from ._session import CompatSession
-
-#: Whether this run got the compact defaults (set before the terminal reporter starts).
-COMPACT_KEY = pytest.StashKey[bool]()
-#: pytest's own defaults; a value other than these was chosen by the user, whatever the spelling.
-PYTEST_TBSTYLE, PYTEST_REPORTCHARS = "auto", "fE"
-#: Short options that take no value and may come bundled before -r (``-vrA``).
-_FLAGS = set("vqxslh")
-WORD = {"failing": "FAIL", "xpass": "XPASS", "ok": "ok"}
-NAME_WIDTH, BACKEND_WIDTH, ACTION_CHARS = 32, 22, 110
+_KEPT = {
+    "interrupted": "interrupted: results.json and the reports keep the last complete run",
+    "failed": "results.json and the reports keep the last complete run (see above)",
+    "nothing was probed": "no test of the suite ran: results.json and the reports keep the last run",
+}
 
 
-def _given(args: Iterable[str], long: str, short: str | None = None) -> bool:
-    """Whether ``args`` set the option ``long`` (or its one-letter ``short`` form, maybe bundled)."""
-    for arg in args:
-        if arg == long or arg.startswith(long + "="):
-            return True
-        if short and arg.startswith("-") and not arg.startswith("--"):
-            for char in arg[1:]:
-                if char == short:
-                    return True
-                if char not in _FLAGS:
-                    break
-    return False
-
-
-def apply_compact_defaults(config: pytest.Config) -> bool:
-    """Make ``--tb=no -r E`` this run's defaults unless the user chose either; True if applied."""
-    args = [*shlex.split(os.environ.get("PYTEST_ADDOPTS", "")), *config.getini("addopts"),
-            *config.invocation_params.args]
-    option = config.option
-    chose_tb = option.tbstyle != PYTEST_TBSTYLE or _given(args, "--tb")
-    chose_r = option.reportchars != PYTEST_REPORTCHARS or _given(args, "--report-chars", "r")
-    if not chose_tb:
-        option.tbstyle = "no"
-    if not chose_r:
-        option.reportchars = "E"
-    config.stash[COMPACT_KEY] = not chose_tb or not chose_r
-    return config.stash[COMPACT_KEY]
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
-
-
-def _fit(text: str, width: int) -> str:
-    """``text`` cut (with …) or padded to ``width`` terminal columns."""
-    if _width(text) > width:
-        while _width(text) > width - 1:
-            text = text[:-1]
-        text += "…"
-    return text + " " * (width - _width(text))
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def site_line(status: SiteStatus, name_width: int, backend_width: int) -> str:
-    backend = " ".join(str(x) for x in (status.backend, status.version) if x) if status.backend else "unknown"
-    counts = " · ".join(f"{label} {count}" for label, count in status.tally) or "no probes"
-    line = f"{WORD[status.condition]:<5} {_fit(_one_line(status.name), name_width)}  {_fit(backend, backend_width)}  {counts}"
-    if status.condition == "failing" and status.first_action:
-        action = _one_line(status.first_action)
-        line += "   " + (action if len(action) <= ACTION_CHARS else action[: ACTION_CHARS - 1] + "…")
-    return line
-
-
-def summary_lines(results: dict[str, Any]) -> list[str]:
-    """The per-site lines (broken first) and the totals of a results document."""
-    sites = statuses(results.get("sites", []))
-    name_width = min(max((_width(_one_line(s.name)) for s in sites), default=4), NAME_WIDTH)
-    backend_width = min(max((len(f"{s.backend} {s.version}") for s in sites), default=7), BACKEND_WIDTH)
-    lines = [site_line(status, name_width, backend_width) for status in sites]
-    conditions = Counter(s.condition for s in sites)
-    site_counts = ", ".join(f"{conditions[c]} {label}" for c, label in
-                            (("failing", "failing"), ("xpass", "with unexpected passes"), ("ok", "as expected")) if conditions[c])
-    outcomes = ", ".join(f"{n} {o}" for o, n in outcome_totals(results))
-    verdicts = " · ".join(f"{v} {n}" for v, n in verdict_totals(results))
-    lines.append(f"relaycompat: {len(sites)} sites: {site_counts or 'none'}; tests: {outcomes or 'none'}")
-    lines.append(f"relaycompat: verdicts: {verdicts or 'none'}")
-    return lines
-
-
-class TerminalSummary:
-    """Prints :func:`summary_lines` of the run at its end (controller only)."""
-
-    def __init__(self, session: CompatSession, *, compact: bool) -> None:
+class TerminalNotes:
+    def __init__(self, session: CompatSession, writing: Writing) -> None:
         self.session = session
-        self.compact = compact
+        self.writing = writing
 
-    @pytest.hookimpl(tryfirst=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        results = self.session.results
-        if results is None or self.session.interrupted:
+        run, write = self.session, terminalreporter.write_line
+        for problem in run.problems:
+            write(f"relaycompat: {problem}", red=True, bold=True)
+        kept = self.writing.kept
+        if kept in _KEPT:
+            write(f"relaycompat: {_KEPT[kept]}", yellow=True)
             return
-        terminalreporter.write_sep("=", f"relaycompat: {len(results.get('sites', []))} sites, broken first")
-        for line in summary_lines(results):
-            terminalreporter.write_line(line)
-        report = self.session.settings.report_path / "report.md"
-        if self.compact:
-            terminalreporter.write_line(f"relaycompat: each site's responses are in {report} (and details/); "
-                                        "pytest's per-test failure blocks are off for this run: --tb=short or -rf shows them")
+        if run.results is None:
+            return
+        for site in run.results["sites"]:
+            if (site.get("backend") or {}).get("mismatch"):
+                write(f"NOTE: {site['name']!r}: {site['backend']['mismatch']}", yellow=True)
+        outputs = run.outputs
+        if outputs is not None and outputs.committed is not None:
+            terminalreporter.write_sep("-", f"relaycompat results: {outputs.report_dir / 'results.json'} "
+                                            f"(+ {', '.join(n for n in outputs.committed if n != 'results.json')})")

@@ -6,7 +6,8 @@
     reached the backend, which said no
         api_error           success:false for a reason other than auth
         auth_missing        no credentials sent, or the site says none arrived
-        auth_rejected       credentials sent and refused (invalid token, user-id header mismatch)
+        auth_rejected       credentials sent and refused (invalid, retired or expired token, missing
+                            scope, user-id header mismatch)
         forbidden           authenticated, but not allowed (an admin route, a disabled feature)
         not_found           the route does not exist (``Invalid URL (GET …)``)
         redirect            a 3xx; recorded with its target, never followed blindly

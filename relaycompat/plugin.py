@@ -4,18 +4,25 @@ Loaded through the ``pytest11`` entry point (so ``--sites /abs/path`` works from
 docs/performance.md). Hooks here only delegate; the work is in the modules they name. The suite
 is active when the run includes the catalogue's folder (``tests/`` by default); other runs
 (the project's own tests, say) only see the options.
+
+On the controller, :func:`_start` builds the run's :class:`~._session.CompatSession` and
+registers the plugin objects that do its work beside it, the way pytest-xdist registers its
+``DSession`` and pytest-html its report: ``Probing``, ``Outcomes``, ``Writing``,
+``TerminalNotes`` and (with pytest-html) ``HtmlReport``. A configuration mistake stops the run
+before any request with one line per problem (exit status 4), never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ._catalogue import load_catalogue
-from ._config import BACKENDS, DEFAULT_ACCEPT_LANGUAGE, LANGUAGES, Settings, executes_tests, parse_shard
+from ._config import BACKENDS, DEFAULT_ACCEPT_LANGUAGE, LANGUAGES, Settings, executes_tests, parse_shard, run_id
 from ._errors import ConfigError
 from ._expectations import Manifests
 from ._state import STATE_KEY, SuiteState
@@ -25,6 +32,9 @@ from ._suite import ENDPOINT, ENDPOINT_MARK, PROPERTY, SITE
 if TYPE_CHECKING:  # the controller's machinery is imported only where it runs (see _start)
     from ._session import CompatSession
     from ._sites import Site
+
+#: Where pytest_cmdline_main leaves the run's output set for pytest_configure.
+OUTPUTS_KEY = pytest.StashKey["OutputSet"]()
 
 BACKEND_MARKS = {backend: backend.replace("-", "_") for backend in BACKENDS}
 
@@ -49,6 +59,22 @@ def _whole_number(minimum: int):  # type: ignore[no-untyped-def]
     return parse
 
 
+def _days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of days > 0, got {text!r}")
+    return value
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from . import _hookspecs
+
+    pluginmanager.add_hookspecs(_hookspecs)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("relaycompat", "relay site compatibility suite")
     group.addoption("--sites", action="append", default=None, metavar="PATH",
@@ -69,6 +95,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Extra attempts after a transport error, 429 or 5xx (never after schema or auth results; default 1)")
     group.addoption("--accept-language", default=DEFAULT_ACCEPT_LANGUAGE, metavar="VALUE",
                     help="Accept-Language sent to the sites (it decides the language of new-api's messages)")
+    history = parser.getgroup("relaycompat-history", "relaycompat history across runs (docs/history.md)")
+    history.addoption("--history", default=None, metavar="PATH",
+                      help="SQLite history file: record this run in it (created if missing) and show the history in the reports")
+    history.addoption("--run-id", default=None, metavar="ID",
+                      help="The id this run is recorded under; shards of one run must share it "
+                           "(default: github-$GITHUB_RUN_ID in GitHub Actions, else a new id)")
+    history.addoption("--history-keep-days", type=_days, default=None, metavar="DAYS",
+                      help="After recording, delete the runs that started more than DAYS days before this one (default: keep all)")
+    history.addoption("--history-down-after", type=_whole_number(1), default=3, metavar="N",
+                      help="Failing runs in a row before a site or endpoint is called down (default 3, as Gatus)")
+    history.addoption("--history-up-after", type=_whole_number(1), default=2, metavar="N",
+                      help="Ok runs in a row before a site or endpoint that was down is called back up (default 2, as Gatus)")
+    history.addoption("--history-flapping", type=_whole_number(1), default=4, metavar="N",
+                      help="Changes between passing and failing within the last 20 runs that mark a site or endpoint flapping (default 4)")
     parser.addini("relaycompat_catalogue", "Endpoint catalogue, relative to the project root", default="tests/endpoints.yaml")
     parser.addini("relaycompat_sites", "Default folder of site files, relative to the project root", default="sites")
     parser.addini("relaycompat_schemas", "Folder of per-backend JSON Schemas, relative to the project root", default="schemas")
@@ -96,25 +136,13 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(misread)
     if not _suite_requested(config):
         return
+    from ._signals import interrupt_on_sigterm
+
+    config.add_cleanup(interrupt_on_sigterm())  # SIGTERM (a CI cancel) ends the run as Ctrl-C does
     try:
-        session = _start(config)
+        _start(config)
     except ConfigError as exc:
         raise pytest.UsageError("\n".join(f"relaycompat: {p}" for p in exc.problems)) from None
-    config.pluginmanager.register(session, "relaycompat-session")
-    from ._terminal import COMPACT_KEY, TerminalSummary
-
-    config.pluginmanager.register(TerminalSummary(session, compact=config.stash.get(COMPACT_KEY, False)),
-                                  "relaycompat-terminal")
-    if config.pluginmanager.hasplugin("xdist"):
-        from ._session import XdistHooks
-
-        config.pluginmanager.register(XdistHooks(session), "relaycompat-xdist")
-    if config.pluginmanager.hasplugin("html"):
-        from .reports._pytest_html import HtmlReport
-
-        config.pluginmanager.register(HtmlReport(session), "relaycompat-html")
-    if _selects_everything(config):
-        session.start_probing(session.full_selection())
 
 
 def _root_path(config: pytest.Config, ini: str) -> Path:
@@ -128,17 +156,30 @@ def _report_dir(config: pytest.Config) -> Path:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
-    """Before any plugin's pytest_configure (controller only): pytest-html defaults to a
-    self-contained report.html in the report folder, with the suite's stylesheet; a run of the
-    suite alone gets the compact terminal defaults (relaycompat/_terminal.py)."""
-    if _suite_requested(config):
-        from .reports._pytest_html import html_defaults
+    """Before any plugin's pytest_configure (controller only): check that the report folder can
+    be written and start staging the run's output set there (:mod:`._outputs`), and make
+    pytest-html default to a self-contained report.html in that set, with the suite's stylesheet;
+    a run of the suite alone gets the compact terminal defaults (relaycompat/_summary.py)."""
+    if not _suite_requested(config) or hasattr(config, "workerinput"):
+        return
+    from .reports._pytest_html import html_defaults
 
-        html_defaults(config, _report_dir(config))
-        if _suite_only(config):
-            from ._terminal import apply_compact_defaults
+    folder = _report_dir(config)
+    if executes_tests(config.option):
+        from ._outputs import OutputSet
 
-            apply_compact_defaults(config)
+        try:
+            outputs = OutputSet.open(folder)
+        except ConfigError as exc:
+            raise pytest.UsageError(f"relaycompat: {exc}") from None
+        config.add_cleanup(outputs.discard)
+        config.stash[OUTPUTS_KEY] = outputs
+        folder = outputs.staging
+    html_defaults(config, folder)
+    if _suite_only(config):
+        from ._summary import apply_compact_defaults
+
+        apply_compact_defaults(config)
 
 
 def _option_value_taken_for_a_path(config: pytest.Config) -> str | None:
@@ -146,7 +187,8 @@ def _option_value_taken_for_a_path(config: pytest.Config) -> str | None:
     takes an existing ``/x`` for a path to test, and the root (and pyproject.toml) is lost."""
     if config.inipath is not None:
         return None
-    given = [("--report-dir", config.option.report_dir), ("--baseline", config.option.baseline)]
+    given = [("--report-dir", config.option.report_dir), ("--baseline", config.option.baseline),
+             ("--history", config.option.history)]
     given += [("--sites", value) for value in config.option.sites or ()]
     for flag, value in given:
         if not value:
@@ -215,6 +257,7 @@ def _settings(config: pytest.Config) -> Settings:
         report_lang=option.report_lang,
         baseline=str(Path(option.baseline).resolve()) if option.baseline else None,
         shard=option.shard,
+        run_id=run_id(option.run_id),
     )
 
 
@@ -235,20 +278,61 @@ def _sites(config: pytest.Config, shard: tuple[int, int] | None) -> tuple[Site, 
     return sites
 
 
+def _baseline(config: pytest.Config, settings: Settings) -> dict[str, Any] | None:
+    """The --baseline document, read and checked now: a wrong one stops the run before any request."""
+    from ._results import load_results
+
+    if not settings.baseline:
+        return None
+    if not Path(settings.baseline).is_file():
+        raise ConfigError(f"--baseline {config.option.baseline}: no such file (give an earlier results.json)")
+    try:
+        return load_results(Path(settings.baseline))
+    except ConfigError as exc:
+        raise ConfigError(f"--baseline {exc}") from None
+
+
 def _start(config: pytest.Config) -> CompatSession:
+    """Build the run's session and register the plugin objects that do its work."""
+    from ._outcomes import Outcomes
+    from ._probing import Probing
     from ._schemas import SchemaSet
-    from ._session import CompatSession
+    from ._session import SESSION, CompatSession
+    from ._summary import COMPACT_KEY, TerminalSummary
+    from ._terminal import TerminalNotes
+    from ._writing import Writing
 
     catalogue = load_catalogue(_root_path(config, "relaycompat_catalogue"))
     settings = _settings(config)
-    if settings.baseline and not Path(settings.baseline).is_file():
-        raise ConfigError(f"--baseline {config.option.baseline}: no such file (give an earlier results.json)")
+    baseline = _baseline(config, settings)
     sites = _sites(config, settings.shard)
     manifests = Manifests.load(Path(settings.manifests_dir), catalogue)
     schemas = SchemaSet.load(Path(settings.schemas_dir))  # a broken schema stops the run here, not in the prober
-    state = SuiteState(settings, catalogue, manifests, [s.public() for s in sites], RunStore.create())
+    store = RunStore.create()
+    config.add_cleanup(lambda: shutil.rmtree(store.root, ignore_errors=True))  # after every unconfigure hook
+    state = SuiteState(settings, catalogue, manifests, [s.public() for s in sites], store)
     config.stash[STATE_KEY] = state
-    return CompatSession(config, state, sites, schemas)
+    session = CompatSession(config, state, sites, schemas, baseline=baseline, outputs=config.stash.get(OUTPUTS_KEY, None))
+    manager = config.pluginmanager
+    manager.register(session, SESSION)
+    probing = Probing(session)
+    manager.register(probing, "relaycompat-probing")
+    writing = Writing(session, probing)
+    summary = TerminalSummary(session, compact=config.stash.get(COMPACT_KEY, False))
+    for name, part in (("outcomes", Outcomes(session)), ("writing", writing), ("terminal", TerminalNotes(session, writing)),
+                       ("summary", summary)):
+        manager.register(part, f"relaycompat-{name}")
+    if config.option.history:
+        from .history._plugin import HistoryRecorder
+
+        manager.register(HistoryRecorder.from_config(config), "relaycompat-history")
+    if manager.hasplugin("html"):
+        from .reports._pytest_html import HtmlReport
+
+        manager.register(HtmlReport(session), "relaycompat-html")
+    if _selects_everything(config):
+        probing.start(probing.full_selection())
+    return session
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

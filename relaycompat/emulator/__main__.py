@@ -37,8 +37,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _specs(args: argparse.Namespace) -> list[SiteSpec]:
-    if args.spec_stdin:  # from the pytest plugin: credentials through a pipe, never argv
-        return [SiteSpec(**item) for item in json.loads(sys.stdin.read())]
+    if args.spec_stdin:  # from the pytest plugin: credentials through a pipe, never argv; the
+        from .._children import read_job  # pipe is the lifeline too (we exit when the run does)
+
+        return [SiteSpec(**item) for item in read_job()]
     from .._sites import load_sites, site_files  # only for site files: the plugin's pipe needs none
 
     sites = load_sites(site_files(args.sites or [Path("sites/demo.yaml")]), profiles=profile_names())

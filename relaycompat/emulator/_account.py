@@ -3,7 +3,8 @@
 Everything is generated deterministically from the site's name, so two runs of the same fleet
 answer the same bodies (apart from timestamps and request ids). ``rotate_access_token`` is the
 side effect of ``GET /api/user/token``: the old token stops working at once, as upstream
-(backends.md §2.6). :meth:`Account.rows` gives the collections body templates iterate over
+(backends.md §2.6). Scoped access tokens (new-api rc.41) are granted with their scopes and expiry
+(:meth:`Account.grant`). :meth:`Account.rows` gives the collections body templates iterate over
 (``$each``, docs/emulator.md).
 """
 
@@ -38,6 +39,17 @@ def _key(rng: random.Random, length: int = 48) -> str:
     return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(length))
 
 
+@dataclass(frozen=True)
+class ScopedToken:
+    """A scoped access token (model/user_access_token.go @ caca52f8): scopes, ``expires_at`` (0: never)."""
+
+    scopes: tuple[str, ...]
+    expires_at: int = 0
+
+    def expired(self, now: int) -> bool:
+        return 0 < self.expires_at <= now
+
+
 def mask_key(key: str) -> str:
     """A token key as new-api >= v0.11.4 lists it: 4 chars, 10 stars, 4 chars (backends.md §3.6)."""
     return key[:4] + "*" * 10 + key[-4:] if len(key) > 8 else "*" * len(key)
@@ -64,6 +76,8 @@ class Account:
     models: list[tuple[str, str, int, float, float]] = field(default_factory=lambda: list(MODELS))
     groups: dict[str, tuple[float, str]] = field(default_factory=lambda: dict(GROUPS))
     rotations: int = 0
+    #: Scoped access tokens (new-api rc.41) by their value.
+    scoped_tokens: dict[str, ScopedToken] = field(default_factory=dict)
 
     @classmethod
     def create(cls, seed: str, *, user_id: int | None, access_token: str | None, api_key: str | None,
@@ -124,6 +138,10 @@ class Account:
             key = key[7:].strip()
         key = key.removeprefix("sk-")
         return any(t["key"] == key and t["status"] == 1 for t in self.tokens)
+
+    def grant(self, token: str, scopes: tuple[str, ...], expires_at: int = 0) -> None:
+        """A scoped access token the user created (from a browser session, which is not emulated)."""
+        self.scoped_tokens[token] = ScopedToken(tuple(scopes), expires_at)
 
     def rotate_access_token(self) -> str:
         """Generate a new access token; the previous one stops working immediately."""

@@ -7,7 +7,9 @@ templates (:mod:`._render`). This module plays that description the way gin and 
 middlewares do (backends.md §2): trailing-slash redirects before any middleware,
 ``/api/user/<word>`` captured by the admin ``:id`` route, NoRoute's ``Invalid URL`` body for
 unknown ``/api`` and ``/v1`` paths. Every ``gin.H`` (envelopes, refusals) is a Go map, so its
-keys leave sorted.
+keys leave sorted. Scoped access tokens (``auth.scoped_tokens``) follow new-api rc.41's
+``authHelper``/``TryUserAuth`` with the route rules of ``relaycompat/data/access_tokens.yaml``;
+non-GET methods reach only the profile's ``post_routes``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from .. import _ginpath
+from .._access_tokens import ANY, SESSION, ScopedTokens, scoped_tokens
 from ._account import Account
 from ._paging import PageRefused
 from ._profiles import merge
@@ -61,6 +65,9 @@ class BackendApp:
         }
         self.routes: dict[str, dict[str, Any]] = profile["routes"]
         self.auth: dict[str, Any] = profile["auth"]
+        self.scoped: ScopedTokens | None = None
+        if self.auth.get("scoped_tokens"):
+            self._grant_site_token(self.auth["scoped_tokens"])
 
     # ---- answers ---------------------------------------------------------------------------
     def _template_headers(self, headers: Mapping[str, Any] | None) -> list[tuple[str, str]]:
@@ -80,8 +87,8 @@ class BackendApp:
             merged[name.lower()] = (name, value)
         return Response(status, list(merged.values()), go_json(payload))
 
-    def message(self, key: str, request: Request) -> str:
-        """Message ``key`` in the language the profile serves this request."""
+    def message(self, key: str, request: Request, **fields: str) -> str:
+        """Message ``key`` in the language the profile serves this request (``{name}``: ``fields``)."""
         messages: Mapping[str, Any] = self.profile["messages"]
         tables = {k: v for k, v in messages.items() if isinstance(v, Mapping)}
         language = messages.get("default", "zh")
@@ -89,13 +96,13 @@ class BackendApp:
             language = _language(request.headers.get("accept-language", ""), tables, language)
         for table in (language, messages.get("default", "zh"), "zh"):
             if key in tables.get(table, {}):
-                return str(tables[table][key]).format(header=self.auth.get("user_header", ""))
+                return str(tables[table][key]).format(header=self.auth.get("user_header", ""), **fields)
         raise KeyError(f"profile {self.profile.get('name')!r} has no message {key!r}")
 
-    def refusal(self, failure: str, request: Request) -> Response:
+    def refusal(self, failure: str, request: Request, **fields: str) -> Response:
         """The auth middleware's answer for ``failure`` (``auth.refusals`` of the profile)."""
         spec = self.auth["refusals"][failure]
-        payload: dict[str, Any] = {"success": False, "message": self.message(spec["message"], request)}
+        payload: dict[str, Any] = {"success": False, "message": self.message(spec["message"], request, **fields)}
         if spec.get("code"):
             payload["code"] = spec["code"]
         return self.answer(int(spec["status"]), go_sorted(payload), self._group_headers(request.path))
@@ -121,8 +128,14 @@ class BackendApp:
         credential = request.headers.get("authorization", "").strip()
         return credential[7:].strip() if credential[:7].lower() == "bearer " else credential
 
-    def authenticate(self, request: Request, level: str) -> tuple[Response | None, list[tuple[str, str]]]:
-        """(refusal or ``None``, headers a successful auth adds) for ``level`` user/admin/try."""
+    def authenticate(self, request: Request, level: str, pattern: str | None = None) -> tuple[Response | None, list[tuple[str, str]]]:
+        """(refusal or ``None``, headers a successful auth adds) for ``level`` user/admin/try.
+
+        ``pattern`` is the upstream route that serves the request (gin's full path, e.g.
+        ``/api/user/:id``); scoped tokens are checked against its rule.
+        """
+        if self.scoped is not None:
+            return self._authenticate_scoped(request, level, pattern or request.path)
         credential = self._credential(request)
         valid = bool(credential) and credential == self.account.access_token
         success = self._template_headers(self.auth.get("success_headers"))
@@ -143,6 +156,71 @@ class BackendApp:
                 return self.refusal("header_mismatch", request), []
         if level == "admin" and self.account.role < 10:
             return self.refusal("insufficient", request), []
+        return None, success
+
+    # ---- scoped access tokens (new-api rc.41, middleware/auth.go @ caca52f8) -------------------
+    def _grant_site_token(self, spec: dict[str, Any]) -> None:
+        """The site file's token, when it is a scoped one, is a token the user created with the
+        profile's ``account.token_scopes`` (default: the read scopes) and ``token_expires_in``."""
+        self.scoped = scoped_tokens(spec["table"])
+        if self.scoped is None:
+            raise ValueError(f"profile {self.profile.get('name')!r}: no scoped-token table {spec['table']!r}")
+        token, grant = self.account.access_token, self.profile.get("account") or {}
+        if token and token.startswith(self.scoped.prefix):
+            expires_in = grant.get("token_expires_in")
+            self.account.grant(token, tuple(grant.get("token_scopes", self.scoped.read_scopes)),
+                               int(time.time()) + int(expires_in) if expires_in is not None else 0)
+
+    def _identify(self, credential: str) -> tuple[str | None, tuple[str, ...], str | None]:
+        """``(kind, scopes, failure)`` of a credential: ``scoped``/``legacy`` or ``None`` (no user),
+        and the refusal its lookup already ends in (classifyDashboardCredential, lookupAccessToken)."""
+        assert self.scoped is not None
+        if not credential:
+            return None, (), None
+        if credential.startswith(self.scoped.prefix):
+            token = self.account.scoped_tokens.get(credential)
+            if token is None:
+                return None, (), None
+            if token.expired(int(time.time())):
+                return None, (), "token_expired"
+            return "scoped", token.scopes, None
+        if self.auth["scoped_tokens"].get("legacy", "retired") == "retired":
+            return None, (), "legacy_retired"  # model.ValidateAccessToken: every value, once retired
+        return ("legacy", (), None) if credential == self.account.access_token else (None, (), None)
+
+    def _route_refusal(self, kind: str, scopes: tuple[str, ...], method: str, pattern: str) -> tuple[str, str] | None:
+        """enforceAccessTokenRoute: ``(failure, scope)`` when the route's rule refuses the token."""
+        assert self.scoped is not None
+        rule = self.scoped.rule(method, pattern)
+        if rule == SESSION:
+            return "session_required", ""
+        if kind == "legacy":
+            return None
+        if rule is None:
+            return "route_undeclared", ""
+        if rule == ANY or rule in scopes:
+            return None
+        return "scope_denied", rule
+
+    def _authenticate_scoped(self, request: Request, level: str, pattern: str) -> tuple[Response | None, list[tuple[str, str]]]:
+        """authHelper (authenticate, role, route rule) and TryUserAuth with scoped tokens."""
+        kind, scopes, failure = self._identify(self._credential(request))
+        success = self._template_headers(self.auth.get("success_headers"))
+        if level == "try":  # a retired or unknown token is anonymous; an expired one is refused
+            if failure == "token_expired":
+                return self.refusal(failure, request), []
+            if kind is None or self._route_refusal(kind, scopes, request.method, pattern):
+                return None, []
+            return None, success
+        if failure:
+            return self.refusal(failure, request), []
+        if kind is None:
+            return self.refusal("bad_credential" if self._credential(request) else "no_credential", request), []
+        if level == "admin" and self.account.role < 10:
+            return self.refusal("insufficient", request), []
+        refused = self._route_refusal(kind, scopes, request.method, pattern)
+        if refused:
+            return self.refusal(refused[0], request, scope=refused[1]), []
         return None, success
 
     def _relay_refusal(self, request: Request) -> Response | None:
@@ -172,8 +250,8 @@ class BackendApp:
 
     async def __call__(self, request: Request) -> Response:
         path = request.path
-        if request.method != "GET":  # the probed routes are all GET; gin answers others with NoRoute
-            return self.not_found(request)
+        if request.method != "GET":  # only the profile's post_routes; gin answers others with NoRoute
+            return self._post(request)
         route = self._route_for(request)
         if route is None:
             return self._unrouted(request)
@@ -186,7 +264,7 @@ class BackendApp:
             if refused is not None:
                 return refused
         elif level != "public":
-            refused, auth_headers = self.authenticate(request, level)
+            refused, auth_headers = self.authenticate(request, level, path)
             if refused is not None:
                 return refused
             headers += auth_headers
@@ -206,11 +284,40 @@ class BackendApp:
 
     def _admin_get_user(self, request: Request, segment: str) -> Response:
         """``GET /api/user/:id`` (GetUser), which swallows every unregistered single segment (§2.4)."""
-        refused, headers = self.authenticate(request, "admin")
+        refused, headers = self.authenticate(request, "admin", self.profile["id_route"] + ":id")
         if refused is not None:
             return refused
         payload = {"success": False, "message": f'strconv.Atoi: parsing "{segment}": invalid syntax'}
         return self.answer(200, go_sorted(payload), self._group_headers(request.path) + headers)
+
+    def _post(self, request: Request) -> Response:
+        """A non-GET request: the profile's ``post_routes`` ({gin pattern: route}), else NoRoute."""
+        routes: dict[str, Any] = self.profile.get("post_routes") or {}
+        found = _ginpath.best(routes, request.path) if request.method == "POST" else None
+        if found is None:
+            return self.not_found(request)
+        pattern, params = found
+        route = routes[pattern]
+        refused, auth_headers = self.authenticate(request, route.get("auth", "user"), pattern)
+        if refused is not None:
+            return refused
+        headers = self._group_headers(request.path) + auth_headers + self._template_headers(route.get("headers"))
+        actions = {"reveal_token_key": self._reveal_token_key}
+        if route.get("body") not in actions:
+            raise ValueError(f"post route {pattern}: unknown body {route.get('body')!r} (known: {', '.join(actions)})")
+        return self.answer(200, go_sorted(actions[route["body"]](params)), headers)
+
+    def _reveal_token_key(self, params: dict[str, str]) -> dict[str, Any]:
+        """POST /api/token/:id/key (controller/token.go GetTokenKey): the full key of one relay token."""
+        raw = params.get("id", "")
+        if not GO_INT.fullmatch(raw):
+            return {"success": False, "message": f'strconv.Atoi: parsing "{raw}": invalid syntax'}
+        if int(raw) == 0:
+            return {"success": False, "message": "id 或 userId 为空！"}  # model.GetTokenByIds
+        token = next((t for t in self.account.tokens if t["id"] == int(raw)), None)
+        if token is None:
+            return {"success": False, "message": "record not found"}  # gorm.ErrRecordNotFound
+        return {"success": True, "message": "", "data": {"key": token["key"]}}
 
     # ---- bodies ----------------------------------------------------------------------------
     def _renderer(self, request: Request) -> Renderer:

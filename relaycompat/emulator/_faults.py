@@ -9,8 +9,8 @@ server honours instead.
 from __future__ import annotations
 
 import base64
-import gzip
 import itertools
+import zlib
 from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
@@ -123,17 +123,25 @@ def generated_body(kind: str, size: int) -> bytes:
         return b"[" * size + b"]" * size
     if kind == "huge_json":  # a valid JSON string of ``size`` bytes
         return b'{"success":true,"message":"","data":"' + b"a" * size + b'"}'
-    if kind == "gzip_bomb":  # ``size`` bytes of JSON-ish zeros, gzip-compressed (~1000:1)
-        return gzip.compress(b'{"success":true,"data":"' + b"0" * size + b'"}', compresslevel=9)
+    if kind == "gzip_bomb":  # ``size`` bytes of JSON-ish zeros, gzip-compressed (~1000:1), built by the MiB
+        packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        chunk, parts = b"0" * (1 << 20), [packer.compress(b'{"success":true,"data":"')]
+        parts += [packer.compress(chunk[: min(len(chunk), size - done)]) for done in range(0, size, len(chunk))]
+        return b"".join([*parts, packer.compress(b'"}'), packer.flush()])
+    if kind == "many_keys":  # an object of ``size`` keys (costly to validate and mask, if let through)
+        pairs = b",".join(b'"k%d":%d' % (i, i) for i in range(size))
+        return b'{"success":true,"message":"","data":{' + pairs + b"}}"
+    if kind == "long_number":  # a number literal of ``size`` digits (Python's int() refuses > 4300)
+        return b'{"success":true,"message":"","data":{"quota":' + b"7" * size + b"}}"
     raise KeyError(f"unknown generated body {kind!r}")
 
 
 class Canned(Front):
     """Answers covered paths with a fixed response written in the profile: status, headers,
     a ``body`` (text), ``body_base64`` (exact bytes) or ``generate: {kind, size}``, and an
-    optional connection ``action`` (stall, reset) after ``partial`` bytes. In header values
-    and the body, ``{self}`` is the request's own URL path and ``{other_scheme}`` the same
-    host and port over https."""
+    optional connection ``action`` (stall, reset) after ``partial`` bytes, and ``big_header``:
+    one more header of that many bytes. In header values and the body, ``{self}`` is the
+    request's own URL path and ``{other_scheme}`` the same host and port over https."""
 
     def __init__(self, options: dict[str, Any], context: dict[str, Any]) -> None:
         super().__init__(options, context)
@@ -151,6 +159,8 @@ class Canned(Front):
         host = request.headers.get("host", "127.0.0.1")
         values = {"self": request.target, "other_scheme": f"https://{host}{request.target}"}
         headers = [(k, str(v).format(**values)) for k, v in (o.get("headers") or {}).items()]
+        if o.get("big_header"):
+            headers.append(("X-Padding", "a" * int(o["big_header"])))
         return Response(int(o.get("status", 200)), headers, body, action=o.get("action"),
                         partial=int(o.get("partial", 0)), hold_seconds=float(o.get("hold_seconds", 30)))
 
@@ -176,6 +186,26 @@ class EchoCredentials(Front):
         return Response(inner_response.status, headers, inner_response.body)
 
 
+class SetsCookies(Front):
+    """A site that hands out a session cookie on every answer, shows its value again in a header
+    and an error message, and echoes back any Cookie header it is sent (a client that keeps
+    cookies would send the session back, public endpoints included)."""
+
+    async def answer(self, request: Request, inner: Inner) -> Response:
+        value = str(self.options["value"])
+        response = await inner(request)
+        headers = [*response.headers, ("Set-Cookie", f"rc_session={value}; Path=/; HttpOnly"),
+                   ("Set-Cookie", "lang=zh-CN; Path=/"), ("X-Session-Hint", f"resume with {value}")]
+        sent = request.headers.get("cookie")
+        if sent:
+            headers.append(("X-Echo-Cookie", sent))
+            body = '{"success":true,"message":"","data":{"you_sent":"' + sent.replace('"', "") + '"}}'
+            return Response(200, headers, body.encode())
+        if request.path.startswith("/api/log/self"):
+            return Response(200, headers, ('{"success":false,"message":"session ' + value + ' expired"}').encode())
+        return Response(response.status, headers, response.body, action=response.action, close=response.close)
+
+
 class Refused(Front):
     """Nothing listens: every connection is refused."""
 
@@ -197,6 +227,7 @@ FRONTS: dict[str, type[Front]] = {
     "rate_limited": RateLimited,
     "canned": Canned,
     "echo_credentials": EchoCredentials,
+    "sets_cookies": SetsCookies,
     "refused": Refused,
     "unresolvable": Unresolvable,
 }

@@ -1,8 +1,10 @@
 """The fleet as a child process: how the pytest plugin runs it once per run, on its own core.
 
-Site specs (credentials included) go to the child through its stdin, never its command line;
-the child answers with one JSON line per site and a ``ready`` line. :meth:`FleetProcess.stop`
-ends it with SIGTERM and returns the per-site statistics it wrote on the way out.
+Site specs (credentials included) go to the child through its stdin, never its command line,
+and the pipe stays open as its lifeline (:mod:`relaycompat._children`: the fleet exits when the
+run does, even a run killed with ``kill -9``). The child answers with one JSON line per site and
+a ``ready`` line. :meth:`FleetProcess.stop` ends it with SIGTERM and returns the per-site
+statistics it wrote on the way out; :meth:`FleetProcess.death` says whether it died before.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
+from .._children import release, send_job
 from ._fleet import SiteSpec
 
 READY_TIMEOUT = 60.0
@@ -28,20 +31,22 @@ class FleetError(RuntimeError):
 
 
 class FleetProcess:
-    def __init__(self, specs: Sequence[SiteSpec], *, latency_ms: float | None = None) -> None:
+    def __init__(self, specs: Sequence[SiteSpec], *, latency_ms: float | None = None, stats_dir: Path | None = None) -> None:
+        """``stats_dir``: where the statistics file goes (the run store, removed with it)."""
         self.specs = list(specs)
-        handle, stats = tempfile.mkstemp(prefix="relaycompat-fleet-", suffix=".json")
+        handle, stats = tempfile.mkstemp(prefix="relaycompat-fleet-", suffix=".json", dir=stats_dir)
         os.close(handle)
         self._stats = Path(stats)
+        #: The fleet's own control origin (it always answers while the fleet lives).
+        self.control_url: str | None = None
         command = [sys.executable, "-m", "relaycompat.emulator", "--spec-stdin", "--json", "--stats-file", str(self._stats)]
         if latency_ms is not None:
             command += ["--latency-ms", str(latency_ms)]
         self._stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True, encoding="utf-8")
-        stdin: IO[str] = self.process.stdin  # type: ignore[assignment]
-        stdin.write(json.dumps([asdict(s) for s in self.specs]))
-        stdin.close()
+        send_job(self.process, [asdict(s) for s in self.specs])
         self._urls: dict[str, str] | None = None
+        self._stopped = False
 
     def urls(self) -> dict[str, str]:
         """Slug → URL of every site, waiting for the child to be ready (at most READY_TIMEOUT)."""
@@ -60,6 +65,7 @@ class FleetProcess:
         for line in stdout:
             item = json.loads(line)
             if item.get("ready"):
+                self.control_url = item.get("elsewhere")
                 return urls
             urls[item["slug"]] = item["url"]
         self._stderr.seek(0)
@@ -67,8 +73,17 @@ class FleetProcess:
         raise FleetError("the emulator process ended before it was ready: "
                          + (said or f"no answer within {READY_TIMEOUT:.0f} s (killed)"))
 
+    def death(self) -> str | None:
+        """Why the fleet is not running, if it ended before :meth:`stop` was called (else None)."""
+        code = self.process.poll()
+        if code is None or self._stopped:
+            return None
+        how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+        return f"the emulator process died during the run ({how})"
+
     def stop(self) -> dict[str, Any]:
-        """Stop the child; return its per-site statistics (empty if it wrote none)."""
+        """Stop the child (SIGTERM: it writes its statistics); return them (empty if none)."""
+        self._stopped = True
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -81,12 +96,13 @@ class FleetProcess:
         except (OSError, ValueError):
             return {}
         finally:
+            release(self.process)
             self._stats.unlink(missing_ok=True)
             self._stderr.close()
             if self.process.stdout:
                 self.process.stdout.close()
 
-    def __del__(self) -> None:  # never leave a fleet behind
+    def __del__(self) -> None:  # never leave a fleet behind (its lifeline would end it too)
         if getattr(self, "process", None) is not None and self.process.poll() is None:
             self.process.kill()
-            os.waitpid(self.process.pid, 0)
+            self.process.wait()

@@ -82,10 +82,13 @@ class SiteStats:
         self.in_flight = 0
         self.max_in_flight = 0
         self.connections = 0
+        #: Requests that carried a Cookie header (a client that keeps cookies sends them back).
+        self.with_cookies = 0
         self.log: list[dict[str, object]] = []
 
     def to_dict(self) -> dict[str, object]:
-        return {"requests": self.requests, "max_in_flight": self.max_in_flight, "connections": self.connections}
+        return {"requests": self.requests, "max_in_flight": self.max_in_flight, "connections": self.connections,
+                "with_cookies": self.with_cookies}
 
 
 def _head(response: Response, length: int) -> bytes:
@@ -173,6 +176,7 @@ class SiteServer:
         """Answer one request; return False when the connection must end."""
         stats = self.stats
         stats.requests += 1
+        stats.with_cookies += "cookie" in request.headers
         stats.in_flight += 1
         stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
         try:

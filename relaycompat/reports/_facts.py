@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import _verdicts as v
-from .._expectations import UNKNOWN
+from .._expectations import FAILING_OUTCOMES, UNKNOWN, probe_fails
 
 # ---- the state of one probe -------------------------------------------------------------------
 STATES: tuple[str, ...] = (
@@ -49,7 +49,6 @@ _BY_VERDICT: dict[str, str] = {
 }
 
 OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
-FAILING_OUTCOMES = frozenset({"failed", "error"})
 PASSING_OUTCOMES = frozenset({"passed"})
 
 
@@ -72,10 +71,7 @@ def probe_state(probe: Mapping[str, Any]) -> str:
 
 
 def is_failing(probe: Mapping[str, Any]) -> bool:
-    outcome = probe.get("outcome")
-    if outcome is not None:
-        return outcome in FAILING_OUTCOMES
-    return probe.get("verdict") not in (v.OK, v.SKIPPED)
+    return probe_fails(probe)
 
 
 def is_passing(probe: Mapping[str, Any]) -> bool:
@@ -121,8 +117,10 @@ def site_state_counts(site: Mapping[str, Any]) -> Counter[str]:
     return Counter(probe_state(p) for p in site.get("probes", []))
 
 
-#: Site conditions, most urgent first: the order of "broken sites first".
-CONDITIONS = ("failing", "xpass", "ok")
+#: Site conditions, most urgent first: the order of "broken sites first". A site's results.json
+#: ``state`` (broken, unreachable, credentials, ok: relaycompat/_advice.py) when it has one; else
+#: broken when a test failed. An ok site with an unexpected pass is "xpass".
+CONDITIONS = ("broken", "unreachable", "credentials", "xpass", "ok")
 
 
 @dataclass(frozen=True)
@@ -143,6 +141,13 @@ class SiteStatus:
     tally: tuple[tuple[str, int], ...]
     failing: int
     first_action: str | None
+    #: The site's first advice entry (results.json ``advice[0]``), when it has one: then
+    #: :attr:`first_action` is its message (else what the site's first failing probe says).
+    advice: Mapping[str, Any] | None = None
+
+    @property
+    def advised(self) -> bool:
+        return self.advice is not None
 
     @property
     def rank(self) -> tuple[int, int]:
@@ -171,7 +176,11 @@ def site_status(site: Mapping[str, Any], index: int = 0) -> SiteStatus:
     outcomes = Counter(p.get("outcome") for p in probes if p.get("outcome"))
     failing_verdicts = Counter(p.get("verdict") for p in probes if is_failing(p))
     failing = sum(failing_verdicts.values()) + (1 if site.get("error") and not probes else 0)
-    condition = "failing" if failing else ("xpass" if outcomes["xpassed"] else "ok")
+    condition = str(site.get("state") or ("broken" if failing else "ok"))
+    if condition == "ok" and outcomes["xpassed"]:
+        condition = "xpass"
+    if condition not in CONDITIONS:
+        condition = "broken"
     states = Counter(probe_state(p) for p in probes)
     tally = [("ok", sum(1 for p in probes if is_passing(p)))]
     tally += [(verdict, failing_verdicts[verdict]) for verdict in v.VERDICTS if failing_verdicts[verdict]]
@@ -189,6 +198,7 @@ def site_status(site: Mapping[str, Any], index: int = 0) -> SiteStatus:
         failing=failing,
         first_action=first_action(site),
         tally=tuple((label, n) for label, n in tally if n),
+        advice=(site.get("advice") or [None])[0],
     )
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from .._redact import Redactor
 from . import _html, _markdown
 from ._changes import changes_since
+from ._history_part import HistoryPart
 from ._text import Labels, detail_name, labels_for, report_language
 
 FROM_ENV = "from-env"
@@ -64,10 +65,12 @@ class ReportFolder:
     """Writes the reports of one results document into ``folder``: :meth:`add_site` for every
     site (its details), then :meth:`finish` (the summary files)."""
 
-    def __init__(self, folder: str | os.PathLike[str], *, lang: str, redactor: Redactor | None = None) -> None:
+    def __init__(self, folder: str | os.PathLike[str], *, lang: str, redactor: Redactor | None = None,
+                 history: HistoryPart | None = None) -> None:
         self.folder = Path(folder)
         self.labels: Labels = labels_for(lang)
         self.scrub = redactor or Redactor()
+        self.history = history
         self.details = self.folder / "details"
         self._building = self.folder / "details.part"
         shutil.rmtree(self._building, ignore_errors=True)
@@ -77,9 +80,10 @@ class ReportFolder:
         """Write ``details/<slug>.md`` and ``.html`` of one site (``results`` gives the catalogue
         and the generation time; its own sites are not read)."""
         name = detail_name(str(site["slug"]))
-        for suffix, render in ((".md", _markdown.details_page), (".html", _html.details_page)):
-            (self._building / f"{name}{suffix}").write_text(self.scrub.text(render(site, results, self.labels)),
-                                                             encoding="utf-8")
+        pages = {".md": _markdown.details_page(site, results, self.labels, self.history),
+                 ".html": _html.details_page(site, results, self.labels)}
+        for suffix, text in pages.items():
+            (self._building / f"{name}{suffix}").write_text(self.scrub.text(text), encoding="utf-8")
 
     def _swap_details(self) -> None:
         old = self.folder / "details.old"
@@ -94,24 +98,43 @@ class ReportFolder:
         """Write report.md, summary.html (and the matrix pages of a large run); append the step
         summary (default: to ``$GITHUB_STEP_SUMMARY`` when set; ``None``: nowhere)."""
         self._swap_details()
-        labels, scrub = self.labels, self.scrub
+        labels, scrub, history = self.labels, self.scrub, self.history
         changes = changes_since(results, baseline)
         written = Written(self.folder / "report.md", self.folder / "summary.html", self.details)
-        write_text(written.markdown, scrub.text(_markdown.render_markdown(results, labels, changes)))
-        write_text(written.summary_html, scrub.text(_html.summary_page(results, labels, changes)))
+        write_text(written.markdown, scrub.text(_markdown.render_markdown(results, labels, changes, history)))
+        write_text(written.summary_html, scrub.text(_html.summary_page(results, labels, changes, history)))
         large = len(results.get("sites", [])) > _markdown.MATRIX_SITES
         for name, render in (("matrix.md", _markdown.matrix_page), ("matrix.html", _html.matrix_page)):
             if large:
                 write_text(self.folder / name, scrub.text(render(results, labels)))
             else:
                 (self.folder / name).unlink(missing_ok=True)
-        target = os.environ.get(ENV) if step_summary == FROM_ENV else step_summary
-        if target:
-            sections = [(name, scrub.text(text))
-                        for name, text in _markdown.summary_sections(results, labels, changes, links=False)]
-            append_step_summary(target, sections, labels)
-            written.step_summary = Path(target)
+        written.step_summary = write_step_summary(results, lang=labels.lang, baseline=baseline, redactor=scrub,
+                                                  target=step_summary, history=history)
         return written
+
+
+def write_step_summary(
+    results: Mapping[str, Any],
+    *,
+    lang: str | None = None,
+    baseline: Baseline = None,
+    redactor: Redactor | None = None,
+    target: str | os.PathLike[str] | None = FROM_ENV,
+    history: HistoryPart | None = None,
+) -> Path | None:
+    """Append the summary part of report.md to ``target`` (default ``$GITHUB_STEP_SUMMARY``
+    when set; ``None``: nowhere); return the file appended to."""
+    path = os.environ.get(ENV) if target == FROM_ENV else target
+    if not path:
+        return None
+    scrub = redactor or Redactor()
+    labels = labels_for(report_language(results, lang))
+    changes = changes_since(results, baseline)
+    sections = [(name, scrub.text(text))
+                for name, text in _markdown.summary_sections(results, labels, changes, links=False, history=history)]
+    append_step_summary(path, sections, labels)
+    return Path(path)
 
 
 def append_step_summary(path: str | os.PathLike[str], sections: list[tuple[str, str]], labels: Labels,
@@ -138,22 +161,24 @@ def write_reports(
     baseline: Baseline = None,
     redactor: Redactor | None = None,
     step_summary: str | os.PathLike[str] | None = FROM_ENV,
+    history: HistoryPart | None = None,
 ) -> Written:
     """Write every report of ``results`` into ``report_dir`` (``baseline``: an earlier
-    results.json, as a path or parsed)."""
-    folder = ReportFolder(report_dir, lang=report_language(results, lang), redactor=redactor)
+    results.json, as a path or parsed; ``history``: the run's history part, with ``--history``)."""
+    folder = ReportFolder(report_dir, lang=report_language(results, lang), redactor=redactor, history=history)
     for site in results.get("sites", []):
         folder.add_site(site, results)
     return folder.finish(results, baseline=baseline, step_summary=step_summary)
 
 
-def render_report(results: dict[str, Any], *, lang: str | None = None, baseline: Baseline = None) -> str:
+def render_report(results: dict[str, Any], *, lang: str | None = None, baseline: Baseline = None,
+                  history: HistoryPart | None = None) -> str:
     """report.md of ``results`` as text (not redacted: :func:`write_reports` does that)."""
     labels = labels_for(report_language(results, lang))
-    return _markdown.render_markdown(results, labels, changes_since(results, baseline))
+    return _markdown.render_markdown(results, labels, changes_since(results, baseline), history)
 
 
-def render_details(results: dict[str, Any], slug: str, *, lang: str | None = None) -> str:
+def render_details(results: dict[str, Any], slug: str, *, lang: str | None = None, history: HistoryPart | None = None) -> str:
     """details/<slug>.md of one site of ``results`` as text (not redacted)."""
     site = next(s for s in results.get("sites", []) if s["slug"] == slug)
-    return _markdown.details_page(site, results, labels_for(report_language(results, lang)))
+    return _markdown.details_page(site, results, labels_for(report_language(results, lang)), history)

@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
+from .._advice import STATES as SITE_STATES
+from .._advice import render as advice_text
 from ._changes import Changes, ProbeChange, SiteChange
 from ._facts import (
     CONDITIONS,
@@ -40,6 +42,7 @@ from ._facts import (
     verdict_state,
     verdict_totals,
 )
+from ._history_part import HistoryPart
 from ._markdown import CHANGE_ROWS, CONDITION_SYMBOL, MATRIX_SITES
 from ._text import (
     BACKEND_COLUMNS,
@@ -50,6 +53,7 @@ from ._text import (
     credentials_text,
     detail_name,
     latency_text,
+    missing_shards,
     percent,
     rotated_sites,
     schema_excerpt,
@@ -116,6 +120,8 @@ def meta_html(results: Mapping[str, Any], labels: Labels) -> str:
     parts = [f'<p class="rc-meta">{h(SEPARATOR.join(items))}</p>']
     if run.get("shard"):
         parts.append(f'<p class="rc-warning">{h(labels("shard_line", k=run["shard"][0], n=run["shard"][1]))}</p>')
+    if missing_shards(results):
+        parts.append(f'<p class="rc-warning">{h(labels("missing_shards_line", shards=missing_shards(results)))}</p>')
     rotated = rotated_sites(results)
     if rotated:
         text = labels("rotated_warning", n=len(rotated), sites=labels.comma.join(rotated)).replace("`", "")
@@ -233,8 +239,7 @@ def status_html(results: Mapping[str, Any], labels: Labels) -> str:
     rows: list[list[Any]] = []
     for status in statuses(results.get("sites", [])):
         counts = state_counts_text(status.states, labels)
-        condition = (f'<span class="rc-s-{CONDITION_SYMBOL[status.condition]}">'
-                     f'{h(labels.symbol(CONDITION_SYMBOL[status.condition]))} {h(labels.condition(status.condition))}</span>')
+        condition = f'<span class="rc-s-{CONDITION_SYMBOL[status.condition]}">{h(labels.condition(status.condition))}</span>'
         rows.append([
             (_site_link(status.name, status.slug), status.name),
             h(short_backend(status, labels)),
@@ -285,14 +290,41 @@ def matrix_html(results: Mapping[str, Any], labels: Labels, *, elsewhere: str | 
     return title + matrix_table_html(build_matrix(results), labels)
 
 
-def summary_html(results: Mapping[str, Any], labels: Labels, changes: Changes, *, matrix_elsewhere: str | None = None) -> str:
+def _advice_list(site: Mapping[str, Any], labels: Labels) -> str:
+    return "".join(f'<li><code>{h(entry["code"])}</code> {h(advice_text(entry, labels.lang))}</li>'
+                   for entry in site.get("advice") or [])
+
+
+def advice_html(results: Mapping[str, Any], labels: Labels) -> str:
+    """Site states, then each site's advice once (results.json ``state``, ``advice``); empty for
+    results without states (earlier results.json, imported recordings)."""
+    sites = [site for site in results.get("sites", []) if site.get("state")]
+    if not sites:
+        return ""
+    counts = {state: sum(1 for site in sites if site["state"] == state) for state in SITE_STATES}
+    chips = "".join(f'<span class="rc-chip rc-site-{state}">{h(labels.site_state(state))} <b>{n}</b></span>'
+                    for state, n in counts.items() if n)
+    blocks = []
+    for site in sites:
+        if not site.get("advice"):
+            continue
+        state = site["state"]
+        blocks.append(f'<div class="rc-advice rc-site-{state}"><h4>{_site_link(site["name"], site["slug"])} '
+                      f'<span class="rc-dim">{h(labels.site_state(state))}</span></h4><ul>{_advice_list(site, labels)}</ul></div>')
+    return (f"<h3>{h(labels('advice_title'))}</h3>" + f'<div class="rc-chips">{chips}</div>' + "".join(blocks))
+
+
+def summary_html(results: Mapping[str, Any], labels: Labels, changes: Changes, history: HistoryPart | None = None, *,
+                 matrix_elsewhere: str | None = None) -> str:
     """The summary fragment (a ``<section>``) for pytest-html's summary area or a page
     (``matrix_elsewhere``: a page that holds the site × endpoint matrix instead of this one)."""
     footer = labels("footer", generated=results.get("generated_at", "?"))
     return (
         f'<section class="rc-summary" lang="{h(labels.lang)}">'
         + meta_html(results, labels)
+        + advice_html(results, labels)
         + changes_html(changes, labels)
+        + (history.html_summary(labels.lang) if history else "")
         + totals_html(results, labels)
         + backends_html(results, labels)
         + backend_matrix_html(results, labels)
@@ -341,10 +373,10 @@ def page(title: str, body: str, labels: Labels, *, sortable: bool = False) -> st
     )
 
 
-def summary_page(results: Mapping[str, Any], labels: Labels, changes: Changes) -> str:
+def summary_page(results: Mapping[str, Any], labels: Labels, changes: Changes, history: HistoryPart | None = None) -> str:
     """summary.html: the summary as a page whose tables sort."""
     title = labels("html_title")
-    return page(title, f"<h1>{h(title)}</h1>{summary_html(results, labels, changes)}", labels, sortable=True)
+    return page(title, f"<h1>{h(title)}</h1>{summary_html(results, labels, changes, history)}", labels, sortable=True)
 
 
 def matrix_page(results: Mapping[str, Any], labels: Labels) -> str:
@@ -362,10 +394,14 @@ def details_page(site: Mapping[str, Any], results: Mapping[str, Any], labels: La
              (labels("auth_status"), h(credentials_text(site, labels))),
              (labels("backend"), h(backend) + (f'<br><span class="rc-warning">{h(mismatch)}</span>' if mismatch else "")),
              (labels("site_results"), h(state_counts_text(site_state_counts(site), labels)))]
-    if status.first_action:
-        facts.append((labels("col_first_action"), h(status.first_action)))
     if site.get("error"):
         facts.append((labels("site_error"), h(site["error"])))
+    if site.get("state"):
+        facts.append((labels("site_state"), h(labels.site_state(site["state"]))))
+    if site.get("advice"):
+        facts.append((labels("advice_title"), f'<ul class="rc-advice rc-site-{h(site.get("state"))}">{_advice_list(site, labels)}</ul>'))
+    elif status.first_action:
+        facts.append((labels("col_first_action"), h(status.first_action)))
     by_path = {p["endpoint"]: p for p in site.get("probes", [])}
     catalogue = list(results.get("catalogue") or [])
     desc_key = "desc" if labels.lang == "zh" else "desc_en"

@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .._advice import STATES as SITE_STATES
+from .._advice import render as advice_text
 from ._changes import Changes, ProbeChange, SiteChange
 from ._facts import (
     Matrix,
@@ -43,6 +46,7 @@ from ._facts import (
     verdict_state,
     verdict_totals,
 )
+from ._history_part import HistoryPart
 from ._text import (
     BACKEND_COLUMNS,
     SEPARATOR,
@@ -52,6 +56,7 @@ from ._text import (
     credentials_text,
     detail_name,
     latency_text,
+    missing_shards,
     one_line,
     percent,
     rotated_sites,
@@ -161,6 +166,9 @@ def header(results: Mapping[str, Any], labels: Labels) -> str:
     if shard:
         lines.append(">")
         lines.append("> " + md_text(labels("shard_line", k=shard[0], n=shard[1])))
+    missing = missing_shards(results)
+    if missing:
+        lines += ["", md_text(labels("missing_shards_line", shards=missing))]
     rotated = rotated_sites(results)
     if rotated:
         names = labels.comma.join(md_text(name) for name in rotated)
@@ -271,12 +279,31 @@ def status_row(status: SiteStatus, labels: Labels, links: bool) -> list[str]:
     counts = state_counts_text(status.states, labels)
     action = md_text(_cut(status.first_action, ACTION_CHARS)) if status.first_action else "—"
     return [_site_ref(status.name, status.slug, links), md_text(short_backend(status, labels)),
-            f"{labels.symbol(CONDITION_SYMBOL[status.condition])} {md_text(labels.condition(status.condition))}",
+            md_text(labels.condition(status.condition)),
             md_text(counts), action]
 
 
 #: The symbol of a site's condition (the legend's, reused).
-CONDITION_SYMBOL = {"failing": "error", "xpass": "xpass", "ok": "ok"}
+CONDITION_SYMBOL = {"broken": "error", "unreachable": "unreachable", "credentials": "auth", "xpass": "xpass", "ok": "ok"}
+
+
+def site_states_section(results: Mapping[str, Any], labels: Labels, *, links: bool) -> str:
+    """How many sites are fine, need their credentials fixed, are broken or unreachable, and the
+    ones that are not fine by name (their advice heads their details). Empty for results
+    without states (earlier results.json, imported recordings)."""
+    sites = [site for site in results.get("sites", []) if site.get("state")]
+    if not sites:
+        return ""
+    counts = Counter(site["state"] for site in sites)
+    items = SEPARATOR.join(f"{labels.site_state(state)} {counts[state]}" for state in SITE_STATES if counts[state])
+    parts = [f"### {labels('site_states_title')}", "", md_text(items)]
+    for state in SITE_STATES[1:]:
+        named = [site for site in sites if site["state"] == state]
+        if named:
+            refs = labels.comma.join(_site_ref(site["name"], site["slug"], links) for site in named[:CHANGE_ROWS])
+            more = f" {md_text(labels('site_states_more', n=len(named) - CHANGE_ROWS))}" if len(named) > CHANGE_ROWS else ""
+            parts += ["", f"**{md_text(labels.site_state(state))}**: {refs}{more}"]
+    return "\n".join(parts)
 
 
 def status_section(results: Mapping[str, Any], labels: Labels, *, links: bool) -> str:
@@ -313,12 +340,15 @@ def matrix_page(results: Mapping[str, Any], labels: Labels) -> str:
                         matrix_table(build_matrix(results), labels, links=True)]) + "\n"
 
 
-def summary_sections(results: Mapping[str, Any], labels: Labels, changes: Changes, *, links: bool) -> list[Section]:
+def summary_sections(results: Mapping[str, Any], labels: Labels, changes: Changes, *, links: bool,
+                     history: HistoryPart | None = None) -> list[Section]:
     """The summary part, as named sections (the step summary may drop the big ones)."""
     return [
         ("header", header(results, labels)),
         ("changes", changes_section(changes, labels, links=links)),
+        *([("history", history.markdown_summary(labels.lang, links=links))] if history else []),
         ("summary", f"## {labels('summary_title')}"),
+        ("states", site_states_section(results, labels, links=links)),
         ("totals", totals_section(results, labels)),
         ("backends", backend_section(results, labels)),
         ("backend_matrix", backend_matrix_section(results, labels)),
@@ -331,16 +361,17 @@ def footer(results: Mapping[str, Any], labels: Labels) -> str:
     return "ℹ️ " + md_text(labels("footer", generated=results.get("generated_at", "?")))
 
 
-def render_markdown(results: Mapping[str, Any], labels: Labels, changes: Changes) -> str:
+def render_markdown(results: Mapping[str, Any], labels: Labels, changes: Changes, history: HistoryPart | None = None) -> str:
     """report.md."""
-    parts = [text for _, text in summary_sections(results, labels, changes, links=True)]
+    parts = [text for _, text in summary_sections(results, labels, changes, links=True, history=history) if text]
     return "\n\n".join([*parts, "---", footer(results, labels)]) + "\n"
 
 
 # ---- the step summary -------------------------------------------------------------------------
 #: Sections left out first when the summary does not fit, in this order.
-DROP_ORDER = ("matrix", "status", "backend_matrix", "backends", "totals", "changes")
+DROP_ORDER = ("matrix", "status", "backend_matrix", "backends", "states", "totals", "changes")
 _TITLES = {"matrix": "matrix_title", "status": "status_title", "backend_matrix": "backend_matrix_title",
+           "states": "site_states_title",
            "backends": "backend_title", "totals": "totals_title", "changes": "changes_title"}
 
 
@@ -354,7 +385,7 @@ def fit(sections: list[Section], budget: int, labels: Labels) -> str:
     dropped: list[str] = []
 
     def render() -> str:
-        parts = [text for _, text in kept]
+        parts = [text for _, text in kept if text]
         if dropped:
             parts.append(labels("summary_cut", parts=", ".join(dropped)))
         return "\n\n".join(parts) + "\n"
@@ -439,6 +470,18 @@ def _probe_details(endpoint: Mapping[str, Any], probe: dict[str, Any] | None, la
     return "\n".join(parts)
 
 
+def advice_block(site: Mapping[str, Any], labels: Labels) -> list[str]:
+    """The site's state and what to do about it, once, above its details (results.json ``advice``)."""
+    if not site.get("state"):
+        return []
+    lines = [f"- **{labels('site_state')}**: {md_text(labels.site_state(site['state']))}"]
+    advice = site.get("advice") or []
+    if advice:
+        lines += ["", f"> **{labels('advice_title')}**", ">"]
+        lines += [f"> - {md_code(entry['code'], in_table=False)} {md_text(advice_text(entry, labels.lang))}" for entry in advice]
+    return lines
+
+
 def site_section(site: Mapping[str, Any], catalogue: Sequence[Mapping[str, Any]], labels: Labels) -> str:
     """One site, as the sample report laid it out: facts, the endpoint table, every response."""
     backend, mismatch = backend_text(site, labels)
@@ -450,10 +493,13 @@ def site_section(site: Mapping[str, Any], catalogue: Sequence[Mapping[str, Any]]
     if mismatch:
         parts.append(f"- {md_text(mismatch)}")
     parts.append(f"- **{labels('site_results')}**: {state_counts_text(site_state_counts(site), labels)}")
-    if status.first_action:
-        parts.append(f"- **{labels('col_first_action')}**: {md_text(status.first_action)}")
     if site.get("error"):
         parts.append(f"- **{labels('site_error')}**: {md_text(site['error'])}")
+    advice = advice_block(site, labels)
+    if advice:
+        parts += advice
+    elif status.first_action:
+        parts.append(f"- **{labels('col_first_action')}**: {md_text(status.first_action)}")
     by_path = {p["endpoint"]: p for p in site.get("probes", [])}
     head = [labels(k) for k in ("col_endpoint", "col_desc", "col_documented", "col_in_code", "col_status",
                                 "col_verdict", "col_latency", "col_result")]
@@ -476,10 +522,13 @@ def site_section(site: Mapping[str, Any], catalogue: Sequence[Mapping[str, Any]]
     return "\n".join(parts)
 
 
-def details_page(site: Mapping[str, Any], results: Mapping[str, Any], labels: Labels) -> str:
-    """details/<slug>.md: a link back to the report, then the site's section."""
+def details_page(site: Mapping[str, Any], results: Mapping[str, Any], labels: Labels,
+                 history: HistoryPart | None = None) -> str:
+    """details/<slug>.md: a link back to the report, the site's section, its history."""
     back = f"[{labels('back_to_report')}](../report.md)"
     generated = md_text(f"{labels('generated')}: {results.get('generated_at', '—')}")
     catalogue = list(results.get("catalogue") or [])
-    return "\n\n".join([f"{back}{SEPARATOR}{generated}", site_section(site, catalogue, labels), "---",
-                        footer(results, labels)]) + "\n"
+    parts = [f"{back}{SEPARATOR}{generated}", site_section(site, catalogue, labels)]
+    if history and (block := history.markdown_site(str(site["slug"]), labels.lang)):
+        parts.append(block)
+    return "\n\n".join([*parts, "---", footer(results, labels)]) + "\n"

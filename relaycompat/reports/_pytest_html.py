@@ -14,13 +14,14 @@ A plugin object registered on the controller only (pytest-html's report exists o
   summary, results.json and the details pages), since pytest-html builds every row in the
   browser at every opening and every sort: 19 000 rows took a minute to open, 4 000 rows 7 s
   (docs/performance.md);
-* keeps passed, xfailed and skipped rows collapsed unless ``render_collapsed`` is configured;
-* passes the written report.html through the redactor once more.
+* keeps passed, xfailed and skipped rows collapsed unless ``render_collapsed`` is configured.
+
+report.html is written into the run's staging folder and lands with the rest of the output
+set, masked once more on the way (relaycompat/_writing.py).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -151,7 +152,8 @@ class HtmlReport:
         changes = changes_since(results, self.session.baseline)
         # a folded report is a large run's: its matrix is in summary.html, so this page stays light
         elsewhere = "summary.html" if self.folded else None
-        prefix.append(self.session.redactor.text(summary_html(results, self.labels, changes, matrix_elsewhere=elsewhere)))
+        history = getattr(self.session, "history", None)
+        prefix.append(self.session.redactor.text(summary_html(results, self.labels, changes, history, matrix_elsewhere=elsewhere)))
         if self.folded:
             tests = sum(len(site.get("probes", [])) for site in results.get("sites", []))
             note = self.labels("html_folded", rows=self.rows, tests=tests)
@@ -166,17 +168,10 @@ class HtmlReport:
             return
         attached = [extras.url(detail_href(key[0], key[1]), name=self.labels("html_details_link"))]
         if not self.folded:
-            _, probe, _ = self._lookup(report)
-            fragment = evidence_html(probe, self.labels, failed=report.failed)
+            try:
+                _, probe, _ = self._lookup(report)
+                fragment = evidence_html(probe, self.labels, failed=report.failed)
+            except Exception as exc:  # isolation: one test's evidence, not the report
+                fragment = f'<p class="rc-note">{h(f"evidence not rendered: {type(exc).__name__}: {exc}")}</p>'
             attached.append(extras.html(self.session.redactor.text(fragment)))
         report.extras = [*getattr(report, "extras", []), *attached]  # type: ignore[attr-defined]
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Any:
-        result = yield
-        htmlpath = getattr(session.config.option, "htmlpath", None)
-        if htmlpath:
-            path = Path.cwd() / Path(os.path.expandvars(htmlpath)).expanduser()
-            if path.is_file():
-                self.session.redactor.scrub_file(path)
-        return result

@@ -32,10 +32,15 @@ _WHITESPACE = re.compile(r"\s+")
 
 # ---- labels -----------------------------------------------------------------------------------
 @cache
-def _document() -> dict[str, Any]:
-    text = resources.files("relaycompat.reports").joinpath("data/labels.yaml").read_text("utf-8")
+def labels_document(package: str = "relaycompat.reports") -> dict[str, Any]:
+    """``data/labels.yaml`` of a package (the reports', the history's), parsed once."""
+    text = resources.files(package).joinpath("data/labels.yaml").read_text("utf-8")
     document: dict[str, Any] = yaml.safe_load(text)
     return document
+
+
+def _document() -> dict[str, Any]:
+    return labels_document()
 
 
 class Labels:
@@ -66,6 +71,14 @@ class Labels:
 
     def symbol(self, state: str) -> str:
         return self.symbols[state]
+
+    def token_kind(self, kind: str) -> str:
+        """The kind of a site file's access token (results.json ``credentials.access_token_kind``)."""
+        return str(self._table["token_kinds"].get(kind, kind))
+
+    def site_state(self, state: str) -> str:
+        """A site's state (results.json ``sites[].state``: ok, credentials, broken, unreachable)."""
+        return str(self._table["site_states"].get(state, state))
 
     @property
     def comma(self) -> str:
@@ -102,6 +115,9 @@ def percent(rate: float | None) -> str:
 def credentials_text(site: Mapping[str, Any], labels: Labels) -> str:
     creds = site.get("credentials") or {}
     names = [labels(f"cred_{key}") for key in ("access_token", "api_key", "user_id") if creds.get(key)]
+    kind = creds.get("access_token_kind")
+    if kind and names:  # the kind of token, never its value (results.json credentials.access_token_kind)
+        names[0] += f": {labels.token_kind(kind)}" if labels.lang == "en" else f"：{labels.token_kind(kind)}"
     if not names:
         return labels("auth_none")
     head = labels("auth_configured") if creds.get("access_token") else labels("auth_partial")
@@ -172,9 +188,15 @@ def test_message(probe: Mapping[str, Any]) -> str | None:
 
 
 def rotated_sites(results: Mapping[str, Any]) -> list[str]:
-    """Names of the sites whose access token the run rotated, in site order."""
+    """Names of the sites whose access token the run rotated, in site order, for results without
+    advice (earlier results.json, imported recordings): with advice, each site's says it."""
     rotated = set((results.get("run") or {}).get("rotated_tokens") or [])
-    return [site["name"] for site in results.get("sites", []) if site["slug"] in rotated]
+    return [site["name"] for site in results.get("sites", []) if site["slug"] in rotated and "advice" not in site]
+
+
+def missing_shards(results: Mapping[str, Any]) -> str:
+    """``2/3, 3/3`` for the shards a merged run lacks ('' when none)."""
+    return ", ".join(f"{k}/{n}" for k, n in (results.get("run") or {}).get("missing_shards") or [])
 
 
 def detail_name(slug: str) -> str:

@@ -161,3 +161,22 @@ def test_the_summary_page_runs_only_its_sorter(browser: Any, fleet_report: dict[
     assert len(original) == fleet_report["sites"] and sorted(first) == sorted(original) and second == first[::-1]
     assert page.events == [] and page.evaluate("document.scripts.length") == 1
     page.close()
+
+
+def test_each_sites_advice_shows_once_above_the_details(browser: Any, page: Any, fleet_report: dict[str, Any]) -> None:
+    """The demo fleet's rc.41 sites: a retired token and a token lacking a scope need their
+    credentials fixed; the advice heads the page (report.html, summary.html), once per site."""
+    summary = open_page(browser, fleet_report["summary"])
+    for shown in (page, summary):
+        blocks = shown.locator(".rc-advice")
+        names = [blocks.nth(i).locator("h4").inner_text() for i in range(blocks.count())]
+        assert any(name.startswith("new-api rc.41, legacy token") for name in names), names
+        assert len(names) == len(set(names)), "one block per site"
+        retired = shown.locator(".rc-advice", has_text="new-api rc.41, legacy token")
+        assert retired.is_visible() and "legacy_token_retired" in retired.inner_text()
+        narrow = shown.locator(".rc-advice", has_text="token lacking scopes")
+        assert "token_scope_missing" in narrow.inner_text() and "usage:read" in narrow.inner_text()
+    first_advice = page.locator(".rc-advice").first.bounding_box()
+    first_row = page.locator("#results-table").bounding_box()
+    assert first_advice["y"] < first_row["y"]
+    summary.close()

@@ -56,3 +56,23 @@ def test_a_file_is_scrubbed_block_by_block_even_across_blocks(tmp_path) -> None:
     before = untouched.stat().st_mtime_ns
     r.scrub_file(untouched)
     assert untouched.read_text() == "<p>nothing</p>\n" and untouched.stat().st_mtime_ns == before
+
+
+def test_secrets_a_response_hands_out_are_learned() -> None:
+    """Issue #13 (2): Set-Cookie values, secret headers and secret fields (nested too) are masked
+    wherever they show up afterwards; short or spaced values are not taken for secrets."""
+    r = Redactor()
+    r.learn({"set-cookie": "rc_session=CookieValue0123456789; Path=/; HttpOnly, lang=zh-CN; Expires=Wed, 21 Oct 2026 07:28:00 GMT",
+             "x-api-key": "HeaderKeyValue987654321", "content-type": "application/json"},
+            {"data": {"session": {"id": "NestedSession0123456"}, "token": "default", "refresh_token": "a b c d e f g h i j k",
+                      "name": "NotASecretAtAll12345"}})
+    text = r.text("CookieValue0123456789 HeaderKeyValue987654321 NestedSession0123456 default NotASecretAtAll12345 zh-CN")
+    assert text == "[redacted] [redacted] [redacted] default NotASecretAtAll12345 zh-CN"
+    r.learn({}, {"success": True, "message": "", "data": "NewPatFromTheTokenEndpoint"}, endpoint_id="api_user_token")
+    assert r.text("x NewPatFromTheTokenEndpoint") == "x [redacted]"
+
+
+def test_every_string_under_a_secret_field_is_masked() -> None:
+    masked = Redactor().data({"data": {"session": {"id": "abc", "meta": ["x", 1]}, "token": ["t1"], "email": "a@b.c"}})
+    assert masked == {"data": {"session": {"id": "[redacted]", "meta": ["[redacted]", 1]}, "token": ["[redacted]"],
+                               "email": "[redacted]"}}

@@ -138,3 +138,59 @@ def test_every_value_read_from_the_environment_is_a_secret(tmp_path: Path) -> No
 def test_credentials_in_a_url_are_refused_without_echoing_them(tmp_path: Path) -> None:
     found = problems(tmp_path, "sites:\n  - {name: A, url: 'https://user:${PW}@relay.example/'}\n", {"PW": "hunter2-secret"})
     assert len(found) == 1 and "user or password" in found[0] and "hunter2" not in found[0]
+
+
+# ---- issue #13: configuration mistakes that passed silently or crashed ----------------------------
+ALIAS_BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8)) + \
+    "sites:\n  - {name: A, url: https://a.example/, note: *i}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "environ", "expected"),
+    [
+        ("sites:\n  - {name: A, url: https://a.example/, access_token: '${EMPTY}'}\n", {"EMPTY": ""},
+         "site 'A': access_token: environment variable EMPTY is set but empty"),
+        ("sites:\n  - {name: A, url: https://a.example/}\nsites:\n  - {name: B, url: https://b.example/}\n", {},
+         "line 3: duplicate key 'sites' (also on line 1)"),
+        ("sites:\n  - {name: A, url: https://a.example/, name: B}\n", {}, "duplicate key 'name'"),
+        (ALIAS_BOMB, {}, "expands to more than 100000 values through its aliases"),
+        ("sites:\n  - {name: A, url: 'http://[::1/'}\n", {}, "site 'A': url: 'http://[::1/' is not a valid URL"),
+        ("sites:\n  - {name: A, url: 'https://a.example:99999/'}\n", {}, "site 'A': url: 'https://a.example:99999/' is not a valid URL"),
+        ("sites:\n  - {name: A, url: https://a.example/, timeout: .nan}\n", {}, "site 'A': timeout: nan is not a finite number"),
+        ("sites:\n  - {name: A, url: https://a.example/, min_interval_ms: .inf}\n", {}, "site 'A': min_interval_ms:"),
+        ('sites:\n  - {name: "A\\e[2J", url: https://a.example/}\n', {}, "name: holds a control or direction-changing character"),
+        ('sites:\n  - {name: "A\\u202eB", url: https://a.example/}\n', {}, "name: holds a control or direction-changing character"),
+    ],
+    ids=["empty-env", "two-sites-keys", "duplicate-field", "alias-bomb", "bad-ipv6-url", "port-out-of-range", "nan-timeout",
+         "infinite-interval", "escape-in-name", "bidi-in-name"],
+)
+def test_issue_13_mistakes_are_one_line_each(tmp_path: Path, text: str, environ: dict[str, str], expected: str) -> None:
+    found = problems(tmp_path, text, environ)
+    assert len(found) == 1, found
+    assert found[0].startswith(str(tmp_path / "sites.yaml")) and expected in found[0], found[0]
+    assert "\n" not in found[0]
+
+
+def test_a_file_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "sites.yaml"
+    path.write_bytes("sites:\n  - {name: 站点, url: https://a.example/}\n".encode("gb18030"))
+    with pytest.raises(ConfigError) as caught:
+        load_sites([path], environ={})
+    assert caught.value.problems == [f"{path}: not UTF-8 text (byte 20); save the file as UTF-8"]
+
+
+def test_aliases_for_shared_settings_still_work(tmp_path: Path) -> None:
+    path = write(tmp_path, "sites:\n  - &a {name: A, url: https://a.example/, timeout: 7}\n  - {<<: *a, name: B, url: https://b.example/}\n")
+    assert [(s.name, s.timeout) for s in load_sites([path], environ={})] == [("A", 7.0), ("B", 7.0)]
+
+
+def test_non_ascii_names_on_one_host_get_distinct_default_ids(tmp_path: Path) -> None:
+    """Issue #13 (13): the default id dropped the port and path, and the run stopped until `id:`."""
+    path = write(tmp_path, """
+sites:
+  - {name: 甲站, url: "https://relay.example/"}
+  - {name: 乙站, url: "https://relay.example:8443/"}
+  - {name: 丙站, url: "https://relay.example:8443/v2/"}
+""")
+    assert [s.slug for s in load_sites([path], environ={})] == ["relay.example", "relay.example-8443", "relay.example-8443-v2"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from relaycompat._advice import render as advice_text
+
 TOKEN = "suite-run-access-token-0001"
 KEY = "sk-suiteRunRelayKey000000000000000000000000000000000"
 
@@ -59,9 +61,79 @@ def test_allow_mutating_rotates_last_and_warns(run_suite) -> None:
     probes = {p["endpoint"]: p for p in run.results["sites"][0]["probes"]}
     assert probes["/api/user/token"]["verdict"] == "ok"
     assert probes["/api/log/self/stat"]["verdict"] == "ok"  # probed before the rotation
-    assert "WARNING: GET /api/user/token was called on 'Legacy new-api'" in run.stdout
+    line = next(line for line in run.stdout.splitlines() if line.startswith("ok") and "Legacy new-api" in line)
+    assert "This run called GET /api/user/token" in line    # the site's advice, on its line
     assert run.results["run"]["rotated_tokens"] == ["legacy"]
+    assert [a["code"] for a in run.results["sites"][0]["advice"]] == ["token_rotated"]
     assert "[redacted]" in probes["/api/user/token"]["response"]["body"]
+
+
+RC41_SITES = f"""
+sites:
+  - name: Scoped
+    id: scoped
+    emulate: new-api-rc41
+    backend: new-api
+    access_token: nap_{"suiteRunScopedToken".ljust(43, "0")}
+  - name: Retired
+    id: retired
+    emulate: new-api-rc41
+    backend: new-api
+    access_token: suite-run-retired-system-token
+  - name: Narrow
+    id: narrow
+    emulate: new-api-rc41-narrow-token
+    backend: new-api
+    access_token: nap_{"suiteRunNarrowToken".ljust(43, "0")}
+  - name: Expired
+    id: expired
+    emulate: new-api-rc41-expired-token
+    backend: new-api
+    access_token: nap_{"suiteRunExpiredToken".ljust(43, "0")}
+  - name: Transition
+    id: transition
+    emulate: new-api-rc41-transition
+    backend: new-api
+    access_token: suite-run-transition-system-token
+"""
+
+
+def test_rc41_tokens_get_their_verdicts_states_and_advice(run_suite) -> None:
+    """The five states of a new-api rc.41 account, end to end (emulator: new-api caca52f8)."""
+    run = run_suite(RC41_SITES, "-n", "2")
+    sites = {s["slug"]: s for s in run.results["sites"]}
+    assert {slug: s["state"] for slug, s in sites.items()} == {
+        "scoped": "ok", "retired": "credentials", "narrow": "credentials", "expired": "credentials", "transition": "ok"}
+    assert {slug: [a["code"] for a in s["advice"]] for slug, s in sites.items()} == {
+        "scoped": [], "retired": ["legacy_token_retired"], "narrow": ["token_scope_missing"],
+        "expired": ["token_expired"], "transition": ["legacy_token_retiring"]}
+    assert {slug: s["credentials"]["access_token_kind"] for slug, s in sites.items()} == {
+        "scoped": "scoped", "retired": "system", "narrow": "scoped", "expired": "scoped", "transition": "system"}
+    retired = run.probe("retired", "/api/user/self")
+    assert (retired["verdict"], retired["http_status"], retired["code"]) == ("auth_rejected", 401, "ACCESS_TOKEN_LEGACY_RETIRED")
+    denied = run.probe("narrow", "/api/log/self?p=0&size=10")
+    assert (denied["verdict"], denied["outcome"], denied["code"]) == ("auth_rejected", "failed", "ACCESS_TOKEN_SCOPE_DENIED")
+    (missing,) = sites["narrow"]["advice"]
+    assert missing["scopes"] == ["usage:read"]
+    assert missing["endpoints"] == {"usage:read": ["/api/log/self?p=0&size=10", "/api/log/self/stat"]}
+    assert missing["needed"] == ["profile:read", "api_key:read", "usage:read"]
+    assert missing["create_at"].endswith("/console/personal") and missing["message"]
+    assert sites["retired"]["advice"][0]["needed"] == ["profile:read", "api_key:read", "usage:read"]
+    assert all(s["backend"]["version"] == "v1.0.0-rc.41" for s in sites.values())
+    for slug in ("retired", "narrow", "expired"):  # the state and the first advice, on the site's line
+        line = next(line for line in run.stdout.splitlines() if line.startswith("CREDS") and sites[slug]["name"] in line)
+        assert advice_text(sites[slug]["advice"][0], "en")[:60] in line
+    assert "nap_suiteRun" not in run.stdout and "nap_suiteRun" not in (run.report_dir / "results.json").read_text()
+
+
+def test_allow_mutating_on_rc41_is_an_expected_absence_without_rotation(run_suite) -> None:
+    """new-api caca52f8 has no GET /api/user/token: the admin :id route answers 403 and nothing rotates."""
+    run = run_suite(RC41_SITES, "--allow-mutating", "-k", "scoped and api_user_token")
+    probe = run.probe("scoped", "/api/user/token")
+    assert (probe["verdict"], probe["outcome"], probe["code"]) == ("forbidden", "xfailed", "AUTH_INSUFFICIENT_PRIVILEGE")
+    assert "new-api >=1.0.0-rc.41 does not provide it" in probe["test_message"]
+    assert run.results["run"]["rotated_tokens"] == []
+    assert run.results["sites"][0]["advice"] == [] and "token_rotated" not in run.stdout
 
 
 def test_markers_select_by_declared_backend(run_suite) -> None:
@@ -146,3 +218,24 @@ def test_the_demo_fleet_shows_every_verdict_within_a_minute(tmp_path) -> None:
     assert seen == set(VERDICTS)
     assert {"report.md", "report.html", "results.json"} <= {p.name for p in tmp_path.iterdir()}
     assert seconds < 60
+
+
+def test_a_versioned_declaration_applies_by_the_detected_version(run_suite, tmp_path) -> None:
+    """The same manifest entry skips test_api_status on the v1.0.0-rc.22 site and not on the v0.9.25 one."""
+    import shutil
+
+    from ..conftest import REPO_ROOT
+
+    manifests = tmp_path / "manifests"
+    shutil.copytree(REPO_ROOT / "manifests", manifests)
+    text = (manifests / "new-api.yaml").read_text(encoding="utf-8")
+    (manifests / "new-api.yaml").write_text(text.replace("tests:\n", "tests:\n  test_api_status:\n"
+                                            "    declaration: irrelevant\n    versions: '>=1.0.0-rc.22'\n"
+                                            "    reason: a test of versioned declarations\n", 1), encoding="utf-8")
+    sites = TWO_SITES.replace("  - name: 没有凭据\n    id: anonymous\n    emulate: new-api-legacy\n",
+                              "  - name: Current new-api\n    id: current\n    emulate: new-api\n    backend: new-api\n")
+    run = run_suite(sites, f"-o=relaycompat_manifests={manifests}", "-k", "api_status")
+    outcomes = {s["slug"]: (s["backend"]["version"], s["probes"][0]["outcome"]) for s in run.results["sites"]}
+    assert outcomes == {"legacy": ("v0.9.25", "passed"), "current": ("v1.0.0-rc.22", "skipped")}, run.stdout[-2000:]
+    current = run.results["sites"][1]["probes"][0]
+    assert "irrelevant on new-api: a test of versioned declarations" in current["test_message"]

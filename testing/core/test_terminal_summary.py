@@ -7,6 +7,7 @@ in PYTEST_ADDOPTS) keeps pytest's meaning, and runs that are not the suite alone
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from relaycompat._terminal import _given
+from relaycompat._summary import _given
 
 from ..conftest import REPO_ROOT
 
@@ -43,7 +44,7 @@ def _run(tmp_path: Path, *args: str, env: dict[str, str] | None = None, paths: t
 
 def _site_lines(stdout: str) -> list[str]:
     section = stdout.split("relaycompat: 4 sites, broken first", 1)[1].splitlines()[1:]
-    return [line for line in section if re.match(r"(FAIL|XPASS|ok) ", line)]
+    return [line for line in section if re.match(r"(FAIL|DOWN|CREDS|XPASS|ok) ", line)]
 
 
 def test_the_summary_lists_every_site_once_broken_first_instead_of_failure_blocks(tmp_path: Path) -> None:
@@ -52,12 +53,17 @@ def test_the_summary_lists_every_site_once_broken_first_instead_of_failure_block
     assert len(lines) == 4
     for slug, name in NAMES.items():
         assert sum(1 for line in lines if name in line) == 1, slug
-    assert [line.split()[0] for line in lines] == ["FAIL", "FAIL", "FAIL", "ok"]
+    states = {site["name"]: site["state"] for site in json.loads((tmp_path / "reports" / "results.json").read_text())["sites"]}
+    word = {"broken": "FAIL", "unreachable": "DOWN", "credentials": "CREDS", "ok": "ok"}
+    order = ("broken", "unreachable", "credentials", "ok")   # broken first
+    assert [line.split()[0] for line in lines] == [word[s] for s in sorted(states.values(), key=order.index)]
+    for line in lines:
+        assert line.split()[0] == word[states[next(name for name in states if name in line)]]
     challenge = next(line for line in lines if NAMES["challenge"] in line)
     assert "blocked 22" in challenge and "/api/status: blocked: HTTP 403" in challenge
     stale = next(line for line in lines if NAMES["stale"] in line)
-    assert "new-api v0.9" in stale and "auth_rejected 13" in stale and "access token 无效" in stale
-    assert re.search(r"relaycompat: 4 sites: 3 failing, 1 as expected; tests: \d+ passed, \d+ failed", stdout)
+    assert stale.startswith("CREDS") and "new-api v0.9" in stale and "auth_rejected 13" in stale
+    assert re.search(r"relaycompat: 4 sites: .*1 with credentials to fix, 1 fine; tests: \d+ passed, \d+ failed", stdout)
     assert "= FAILURES =" not in stdout and "FAILED tests/" not in stdout     # no block or line per failure
     assert re.search(r"=+ \d+ failed, \d+ passed.* in [\d.]+s", stdout.splitlines()[-1])  # pytest's own last line
 

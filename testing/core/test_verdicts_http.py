@@ -6,6 +6,7 @@ The server bodies are the ones backends.md quotes for each backend.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +67,22 @@ CASES = {
     "auth_rejected-relay-key": Case(
         "auth_rejected", json_response(401, {"error": {"code": "", "message": "Invalid Token (request id: 1)", "type": "rix_api_error"}}),
         "v1_models", CREDS),
+    # new-api rc.41 (zyqfork/new-api @ caca52f8 middleware/auth.go, i18n/locales/zh-CN.yaml, en.yaml)
+    "auth_rejected-rc41-legacy-retired": Case(
+        "auth_rejected", json_response(401, {"success": False, "code": "ACCESS_TOKEN_LEGACY_RETIRED",
+                                             "message": "旧版访问令牌已停用，请在安全设置中创建新的访问令牌"}), "api_user_self", CREDS),
+    "auth_rejected-rc41-expired": Case(
+        "auth_rejected", json_response(401, {"success": False, "code": "ACCESS_TOKEN_EXPIRED", "message": "访问令牌已过期"}),
+        "api_user_self", CREDS),
+    "auth_rejected-rc41-scope-denied": Case(
+        "auth_rejected", json_response(403, {"success": False, "code": "ACCESS_TOKEN_SCOPE_DENIED",
+                                             "message": "The access token lacks the required permission: usage:read"}), "api_log_self", CREDS),
+    "forbidden-rc41-route-undeclared": Case(
+        "forbidden", json_response(403, {"success": False, "code": "ACCESS_TOKEN_ROUTE_UNDECLARED", "message": "Unauthorized, insufficient privileges"}),
+        "api_user_self", CREDS),
+    "forbidden-rc41-session-required": Case(
+        "forbidden", json_response(403, {"success": False, "code": "AUTH_SESSION_REQUIRED", "message": "a dashboard login session is required"}),
+        "api_user_self", CREDS),
     "forbidden-legacy": Case(
         "forbidden", json_response(200, {"success": False, "message": "无权进行此操作，权限不足"}), "api_user_dashboard", CREDS),
     "forbidden-rc22": Case(
@@ -111,6 +128,16 @@ def test_verdict_from_a_real_exchange(name: str, probe) -> None:
     (result,) = record["probes"]
     assert result["verdict"] == case.verdict, result["reason"]
     assert case.reason in result["reason"]
+    assert result["code"] == _refusal_code(case.response), "a refusal's machine code is kept in the record"
+
+
+def _refusal_code(response: Response | None) -> str | None:
+    try:
+        body = json.loads(response.body) if response is not None else None
+    except ValueError:
+        return None
+    code = body.get("code") if isinstance(body, dict) and body.get("success") is False else None
+    return code if isinstance(code, str) and code else None
 
 
 def test_tls_error_from_a_failed_handshake(probe) -> None:

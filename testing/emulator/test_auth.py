@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ACCOUNT, FACTS, PROFILES, ordered_keys
+from .conftest import ACCOUNT, FACTS, PROFILES, ordered_keys, token_of
 
 WITH_HEADER = [p for p in PROFILES if FACTS["profiles"][p].get("user_header")]
 WITHOUT_HEADER = [p for p in PROFILES if not FACTS["profiles"][p].get("user_header")]
@@ -65,7 +65,7 @@ def test_the_user_header_is_checked_before_the_admin_role(site_of, profile: str)
 @pytest.mark.parametrize("profile", WITHOUT_HEADER)
 def test_backends_without_a_user_header_ignore_it(site_of, profile: str) -> None:
     site = site_of(profile)
-    token = {"Authorization": f"Bearer {ACCOUNT['access_token']}"}
+    token = {"Authorization": f"Bearer {token_of(profile)}"}
     for extra in ({}, {"New-Api-User": "1"}, {"New-Api-User": "abc"}):
         response = site.get("/api/user/self", auth=None, headers={**token, **extra})
         assert response.status_code == 200 and response.json()["success"] is True, (extra, response.text)

@@ -116,5 +116,58 @@ def test_mismatch_rules() -> None:
     assert mismatch("new-api", veloera) == "declared new-api, but the probes look like veloera: veloera (9 points)"
     record = backend_record("one-api", Detection("new-api", "v0.9.1", "privnode", "r", ["s"]))
     assert record == {"declared": "one-api", "detected": "new-api", "version": "v0.9.1", "version_hint": None,
-                      "fork": "privnode", "reason": "r", "signals": ["s"],
+                      "at_least": None, "fork": "privnode", "reason": "r", "signals": ["s"],
                       "mismatch": "declared one-api, but the probes look like new-api (fork privnode): r"}
+
+
+# ---- the least version the probes prove (version_floors) -----------------------------------
+COMMIT_STATUS = (200, {"success": True, "message": "", "data": {"version": "b8b896b-b8b896b", "HeaderNavModules": ""}}, {})
+NO_STORE = {"cache-control": "no-store, no-cache, must-revalidate, private, max-age=0"}  # DisableCache @ 2d8e50bf
+
+
+def test_a_scoped_token_refusal_proves_rc41_whatever_the_status_says() -> None:
+    """new-api caca52f8 middleware/auth.go: ACCESS_TOKEN_* codes exist from rc.41 on."""
+    detection = detect(_observe({
+        "api_status": COMMIT_STATUS,
+        "api_log_self": (403, {"success": False, "code": "ACCESS_TOKEN_SCOPE_DENIED", "message": "访问令牌缺少所需权限：usage:read"}, {}),
+    }))
+    assert detection.family == "new-api" and detection.at_least == "v1.0.0-rc.41", detection.reason
+    assert "at least v1.0.0-rc.41: a scoped-token refusal code" in detection.reason
+
+
+def test_the_self_routes_no_store_header_proves_rc41() -> None:
+    """router/api-router.go: selfRoute.Use(DisableCache(), UserAuth()) at caca52f8, not at 2d8e50bf;
+    DisableCache runs before the auth middleware, so a refusal carries it too."""
+    refused = (401, {"success": False, "code": "ACCESS_TOKEN_LEGACY_RETIRED", "message": "x"}, NO_STORE)
+    answered = (200, {"success": True, "message": "", "data": {"id": 1, "permissions": {}}}, NO_STORE)
+    for self_answer in (refused, answered):
+        detection = detect(_observe({"api_status": COMMIT_STATUS, "api_user_self": self_answer}))
+        assert detection.at_least == "v1.0.0-rc.41", detection.reason
+    elsewhere = detect(_observe({"api_status": COMMIT_STATUS, "api_models": (200, {"success": True, "data": {}}, NO_STORE)}))
+    assert elsewhere.at_least is None, "only /api/user/self's header says it"
+    proxied = detect(_observe({"api_status": COMMIT_STATUS, "api_user_self": (200, answered[1], {"cache-control": "no-store"})}))
+    assert proxied.at_least is None, "a proxy's no-store is not DisableCache's"
+
+
+def test_an_auth_code_proves_rc22_and_the_highest_floor_wins() -> None:
+    rc22 = detect(_observe({"api_status": COMMIT_STATUS,
+                            "api_user_dashboard": (403, {"success": False, "code": "AUTH_INSUFFICIENT_PRIVILEGE", "message": "x"}, {})}))
+    assert rc22.at_least == "v1.0.0-rc.22"
+    both = detect(_observe({"api_status": COMMIT_STATUS,
+                            "api_user_dashboard": (403, {"success": False, "code": "AUTH_INSUFFICIENT_PRIVILEGE", "message": "x"}, {}),
+                            "api_user_self": (401, {"success": False, "code": "ACCESS_TOKEN_EXPIRED", "message": "x"}, {})}))
+    assert both.at_least == "v1.0.0-rc.41"
+    legacy = detect(_observe({"api_status": COMMIT_STATUS,
+                              "api_user_self": (200, {"success": False, "message": "无权进行此操作，access token 无效"}, {})}))
+    assert legacy.at_least is None
+
+
+def test_expectations_take_the_higher_of_the_named_version_and_the_floor() -> None:
+    from relaycompat._expectations import version_of
+
+    record = {"backend": {"declared": "new-api", "detected": "new-api", "version": "v1.0.0-rc.22", "at_least": "v1.0.0-rc.41"}}
+    assert version_of(record).text == "v1.0.0-rc.41"
+    record["backend"] |= {"version": "v1.0.0-rc.45"}
+    assert version_of(record).text == "v1.0.0-rc.45"
+    record["backend"] |= {"version": "b8b896b-b8b896b"}
+    assert version_of(record).text == "v1.0.0-rc.41"

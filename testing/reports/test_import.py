@@ -32,4 +32,4 @@ def test_what_is_not_a_recording_is_refused(tmp_path: Path) -> None:
     bogus.write_text(json.dumps({"sites": []}), encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "relaycompat", "import", str(bogus), str(tmp_path / "out")],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1 and "not the probing script's recordings" in done.stderr
+    assert done.returncode == 4 and "not the probing script's recordings" in done.stderr

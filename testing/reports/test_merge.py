@@ -76,14 +76,50 @@ def test_merge_refuses_what_is_not_one_run(sample_results: dict[str, Any]) -> No
     twin = copy.deepcopy(one)
     twin["run"]["shard"] = None
     with pytest.raises(MergeError, match="is in both"):
+        merge_results([twin, copy.deepcopy(twin)])
+    with pytest.raises(MergeError, match="is a whole run .* but .* is shard 1/2"):
         merge_results([one, twin])
 
 
-def test_cli_reports_bad_input_clearly(tmp_path: Path) -> None:
+def test_a_missing_shard_is_an_error_unless_allowed(sample_results: dict[str, Any], tmp_path: Path, capsys) -> None:
+    """Issue #13 (7): shards 1/3 and 3/3 merged without a word into 13 of 20 sites."""
+    one, _, three = _shards(sample_results, 3)
+    with pytest.raises(MergeError, match=r"shard 2/3 missing \(given: 1/3, 3/3\).*--allow-missing-shards"):
+        merge_results([one, three])
+    paths = [_write(tmp_path / f"s{k}", "results.json", d) for k, d in ((1, one), (3, three))]
+    assert main(["merge", str(tmp_path / "refused"), *map(str, paths)]) == 4
+    assert capsys.readouterr().err.startswith("relaycompat: cannot merge: shard 2/3 missing")
+    assert not (tmp_path / "refused").exists()
+    assert main(["merge", str(tmp_path / "partial"), *map(str, paths), "--allow-missing-shards"]) == 0
+    assert "WARNING: merged without shard 2/3" in capsys.readouterr().err
+    merged = json.loads((tmp_path / "partial" / "results.json").read_text(encoding="utf-8"))
+    assert merged["run"]["missing_shards"] == [[2, 3]]
+    assert len(merged["sites"]) == len(one["sites"]) + len(three["sites"])
+    for name in ("report.md", "summary.html"):
+        assert "Merged without shard 2/3" in (tmp_path / "partial" / name).read_text(encoding="utf-8") or \
+            "缺少分片 2/3" in (tmp_path / "partial" / name).read_text(encoding="utf-8"), name
+
+
+def test_shards_of_different_n_refuse_to_merge(sample_results: dict[str, Any]) -> None:
+    one_of_two = _shards(sample_results, 2)[0]
+    two_of_three = _shards(sample_results, 3)[1]
+    with pytest.raises(MergeError, match="is shard 2/3 but .* is shard 1/2; shards of a different N"):
+        merge_results([one_of_two, two_of_three])
+
+
+def test_cli_reports_bad_input_clearly(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("[]", encoding="utf-8")
-    with pytest.raises(SystemExit, match="not a relaycompat results.json"):
-        main(["merge", str(tmp_path / "out"), str(bad)])
+    assert main(["merge", str(tmp_path / "out"), str(bad)]) == 4
+    assert capsys.readouterr().err == f"relaycompat: {bad}: not a relaycompat results.json: the top level: [] is not of type 'object'\n"
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    good = tmp_path / "good.json"
+    good.write_text('{"format": 1, "sites": []}', encoding="utf-8")
+    assert main(["merge", str(tmp_path / "a-file"), str(good)]) == 4
+    assert "merge output folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["merge"])
+    assert exited.value.code == 4
 
 
 def test_real_shard_runs_merge_into_the_full_run(tmp_path: Path) -> None:
