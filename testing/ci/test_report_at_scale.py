@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ import yaml
 from relaycompat.reports._pytest_html import ROW_BUDGET
 
 from ..conftest import REPO_ROOT
-from .test_report_in_browser import CHROMIUM, open_page
+from .conftest import open_page
 
 SITES = 500
 #: One rotation: a healthy backend, then the failures of the sample report (benchmarks/bench_fleet.py mixes the same).
@@ -64,21 +64,23 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "seconds": time.perf_counter() - started}
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("no chromium on this machine (apt-get install chromium): the browser check at scale is skipped")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the dev extra) is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
-
-
 def _timed(action: Callable[[], Any]) -> float:
     started = time.perf_counter()
     action()
     return time.perf_counter() - started
+
+
+def _opened(browser: Any, path: Path, ready: str) -> tuple[Any, float]:
+    """The page at ``path`` once ``ready`` is there and laid out, and how long that took."""
+    pages: list[Any] = []
+
+    def load() -> None:
+        pages.append(open_page(browser, path))
+        pages[0].wait_for_selector(ready, timeout=120_000)
+        _settled(pages[0])
+
+    seconds = _timed(load)
+    return pages[0], seconds
 
 
 def _settled(page: Any) -> None:
@@ -117,16 +119,7 @@ def test_the_files_stay_within_their_bounds(run: dict[str, Any], record_property
 
 
 def test_report_html_opens_and_sorts(run: dict[str, Any], browser: Any, record_property: Any) -> None:
-    page = None
-
-    def load() -> None:
-        nonlocal page
-        page = open_page(browser, run["dir"] / "report.html")
-        page.wait_for_selector("#results-table tbody.results-table-row", timeout=120_000)
-        _settled(page)
-
-    opened = _timed(load)
-    assert page is not None
+    page, opened = _opened(browser, run["dir"] / "report.html", "#results-table tbody.results-table-row")
     rows = page.locator("#results-table tbody.results-table-row").count()
     assert 0 < rows <= ROW_BUDGET
     assert page.locator(".rc-status tbody tr").count() == SITES           # every site, broken first
@@ -142,16 +135,7 @@ def test_report_html_opens_and_sorts(run: dict[str, Any], browser: Any, record_p
 
 
 def test_summary_html_opens_and_sorts(run: dict[str, Any], browser: Any, record_property: Any) -> None:
-    page = None
-
-    def load() -> None:
-        nonlocal page
-        page = open_page(browser, run["dir"] / "summary.html")
-        page.wait_for_selector(".rc-status tbody tr", timeout=120_000)
-        _settled(page)
-
-    opened = _timed(load)
-    assert page is not None
+    page, opened = _opened(browser, run["dir"] / "summary.html", ".rc-status tbody tr")
     names = page.locator(".rc-status tbody td:first-child")
     assert names.count() == SITES
     assert page.locator(".rc-matrix.rc-sortable tbody tr").count() == SITES

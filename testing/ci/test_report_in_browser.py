@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +22,7 @@ from relaycompat import VERDICTS
 
 from ..conftest import REPO_ROOT
 from ..reports._hostile import SITES as HOSTILE_SITES
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from .conftest import open_page
 
 
 @pytest.fixture(scope="module")
@@ -43,31 +40,6 @@ def fleet_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert completed.returncode in (0, 1), completed.stdout[-3000:] + completed.stderr[-3000:]
     sites = len(yaml.safe_load((REPO_ROOT / "sites" / "demo.yaml").read_text(encoding="utf-8"))["sites"]) + 2
     return {"html": report_dir / "report.html", "summary": report_dir / "summary.html", "sites": sites}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("no chromium on this machine (apt-get install chromium): the browser check of the HTML report is skipped")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the dev extra) is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync"])
-        yield browser
-        browser.close()
-
-
-def open_page(browser: Any, path: Path) -> Any:
-    """A page on ``path`` that records every dialog, script error and outside request in ``page.events``."""
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.events = []
-    page.on("dialog", lambda dialog: (page.events.append(f"dialog: {dialog.message}"), dialog.dismiss()))
-    page.on("pageerror", lambda error: page.events.append(f"page error: {error}"))
-    page.on("request", lambda request: page.events.append(f"request: {request.url}")
-            if not request.url.startswith(("file:", "data:", "about:")) else None)
-    page.goto(Path(path).as_uri())
-    return page
 
 
 @pytest.fixture(scope="module")
