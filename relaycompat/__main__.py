@@ -1,7 +1,7 @@
 """``python -m relaycompat``: render reports from results.json files, outside a pytest run.
 
     python -m relaycompat merge OUT_DIR SHARD_RESULTS.json... [--allow-missing-shards] [--baseline PATH] [--lang zh|en]
-        merge the results of `pytest --shard K/N` runs into OUT_DIR/results.json and write
+        merge the results of `pytest --shard K/N` runs (one in memory at a time) into OUT_DIR/results.json and write
         OUT_DIR/report.md and OUT_DIR/summary.html from it (as one run would have); every shard
         of the run must be given, all of one N, unless --allow-missing-shards
     python -m relaycompat report RESULTS.json [--baseline PATH] [--lang zh|en] [--out DIR]
@@ -37,8 +37,7 @@ from ._results import load_results, write_json
 from .history import Thresholds, record
 from .history._cli import add_parser as add_history_parser
 from .history._cli import main as history_main
-from .reports import MergeError, merge_results, results_from_recordings, write_reports
-from .reports._writer import write_step_summary
+from .reports import MergeError, ReportFolder, merge_shards, results_from_recordings, write_reports, write_step_summary
 
 #: Exit status of a wrong argument or input file (pytest's usage error).
 USAGE_ERROR = 4
@@ -143,21 +142,10 @@ def _run(args: argparse.Namespace) -> int:
     redactor = Redactor()
     baseline = _baseline(args.baseline)
     if args.command == "merge":
-        documents = [_load(path) for path in args.shards]
-        try:
-            results = merge_results(documents, [str(path) for path in args.shards], allow_missing=args.allow_missing_shards)
-        except MergeError as exc:
-            raise MergeError(f"cannot merge: {exc}") from None
-        missing = results["run"]["missing_shards"]
-        if missing:
-            print(f"relaycompat: WARNING: merged without shard {', '.join(f'{k}/{n}' for k, n in missing)}: "
-                  "the reports cover part of the sites", file=sys.stderr)
-        if args.run_id:
-            results["run"]["run_id"] = args.run_id
-        out_dir: Path = args.out_dir
-    elif args.command == "import":
+        return _merge(args, baseline, redactor)
+    if args.command == "import":
         results = _imported(args.recordings, args.catalogue)
-        out_dir = args.out_dir
+        out_dir: Path = args.out_dir
     else:
         results = _load(args.results)
         out_dir = args.out or args.results.parent
@@ -172,9 +160,42 @@ def _run(args: argparse.Namespace) -> int:
         outputs.commit(replace_all=args.command != "report")
     finally:
         outputs.discard()
+    return _done(args, results, outputs, baseline, redactor, history)
+
+
+def _merge(args: argparse.Namespace, baseline: dict[str, Any] | None, redactor: Redactor) -> int:
+    """Shard by shard, one in memory at a time: thousands of sites stay well under 1 GiB."""
+    try:
+        with merge_shards(args.shards, allow_missing=args.allow_missing_shards) as merged:
+            results = merged.results
+            missing = results["run"]["missing_shards"]
+            if missing:
+                print(f"relaycompat: WARNING: merged without shard {', '.join(f'{k}/{n}' for k, n in missing)}: "
+                      "the reports cover part of the sites", file=sys.stderr)
+            if args.run_id:
+                results["run"]["run_id"] = args.run_id
+            history = _history(args, results)
+            outputs = OutputSet.open(args.out_dir, flag="merge output folder")
+            try:
+                merged.write_results(outputs.path("results.json"), redactor)
+                folder = ReportFolder(outputs.staging, lang=args.lang or results["run"].get("report_lang") or "zh",
+                                      redactor=redactor, history=history)
+                for site in merged.sites():
+                    folder.add_site(site, results)
+                folder.finish(results, baseline=baseline, step_summary=None)
+                outputs.commit()
+            finally:
+                outputs.discard()
+    except MergeError as exc:
+        raise MergeError(f"cannot merge: {exc}") from None
+    return _done(args, results, outputs, baseline, redactor, history)
+
+
+def _done(args: argparse.Namespace, results: dict[str, Any], outputs: OutputSet, baseline: dict[str, Any] | None,
+          redactor: Redactor, history: Any) -> int:
     write_step_summary(results, lang=args.lang, baseline=baseline, redactor=redactor, history=history)
     folder = outputs.report_dir
-    print(f"relaycompat: wrote {folder / 'report.md'} and {folder / 'summary.html'} ({len(results['sites'])} sites)")
+    print(f"relaycompat: wrote {folder / 'report.md'}, {folder / 'summary.html'} and details/ ({len(results['sites'])} sites)")
     return 0
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from ._results import outcome_of
 from ._session import CompatSession
-from ._suite import PROPERTY
+from ._suite import probe_key
 from ._text import safe_text
 
 
@@ -35,10 +35,7 @@ class Outcomes:
         self.session = session
 
     def _key(self, report: pytest.TestReport) -> tuple[str, str] | None:
-        props = dict(report.user_properties).get(PROPERTY)
-        if props:
-            return props["site"], props["endpoint"]
-        return self.session.test_key(report.nodeid)  # a crash report carries no properties
+        return probe_key(report) or self.session.test_key(report.nodeid)  # a crash report carries no properties
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         try:

@@ -14,13 +14,27 @@ from typing import Any
 import pytest
 
 from ._catalogue import Endpoint, load_catalogue
-from ._expectations import FAIL, PASS, SKIP, XFAIL, decide, family_of, version_of
+from ._expectations import FAIL, PASS, SKIP, UNKNOWN, XFAIL, decide, family_of, version_of
 from ._state import suite_state
 from ._store import ProberFailed
 
 ENDPOINT_MARK = "relaycompat_endpoint"
-#: The user property that ties a test report to its (site slug, endpoint id).
+#: The key of the suite's data in xdist's ``workerinput``.
 PROPERTY = "relaycompat"
+#: The user properties of an endpoint test, plain strings (``--junitxml`` writes them as they are,
+#: so CI test-report tools show the verdict): the site's test id and the endpoint id from setup
+#: on, then what the probe got (verdict, HTTP status, detected backend and version).
+SITE, ENDPOINT, VERDICT, HTTP_STATUS, BACKEND, BACKEND_VERSION = (
+    "site", "endpoint", "verdict", "http_status", "backend", "backend_version")
+
+
+def probe_key(report: Any) -> tuple[str, str] | None:
+    """``(site slug, endpoint id)`` of an endpoint test's report; ``None`` for any other report."""
+    if ENDPOINT_MARK not in getattr(report, "keywords", {}):
+        return None
+    properties = dict(report.user_properties)
+    site, endpoint = properties.get(SITE), properties.get(ENDPOINT)
+    return (str(site), str(endpoint)) if site is not None and endpoint is not None else None
 
 
 def _find_probe(record: dict[str, Any], endpoint: Endpoint) -> dict[str, Any] | None:
@@ -39,6 +53,12 @@ def check_endpoint(request: pytest.FixtureRequest, site: dict[str, Any], endpoin
     probe = _find_probe(record, endpoint)
     if probe is None:
         pytest.fail(f"the prober has no result for {endpoint.path} on {site['name']}", pytrace=False)
+    backend = record.get("backend") or {}
+    status = probe.get("http_status")
+    request.node.user_properties += [
+        (VERDICT, str(probe["verdict"])), (HTTP_STATUS, "" if status is None else str(status)),
+        (BACKEND, str(backend.get("detected") or UNKNOWN)), (BACKEND_VERSION, str(backend.get("version") or "")),
+    ]
     family = family_of(record)
     declaration = state.manifests.declaration(family, endpoint.test_name, version_of(record))
     decision = decide(probe, endpoint, site, declaration, family)

@@ -13,7 +13,7 @@ After it every string is valid Unicode and inert on a terminal:
 
 Each becomes U+FFFD, so a reader still sees that something was there (CRLF line ends become
 plain newlines first). Markup is not this module's business: the report writers escape for their
-own syntax (:mod:`relaycompat.reports._escape`), and JSON writers escape for JSON.
+own syntax (:mod:`relaycompat.reports._markdown`), and JSON writers escape for JSON.
 """
 
 from __future__ import annotations

@@ -34,8 +34,7 @@ from ._outputs import OutputSet
 from ._probing import Probing
 from ._results import write_json
 from ._session import CompatSession
-from .reports import write_reports
-from .reports._writer import write_step_summary
+from .reports import write_reports, write_step_summary
 
 
 class Writing:

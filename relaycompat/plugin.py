@@ -28,7 +28,7 @@ from ._errors import ConfigError
 from ._expectations import Manifests
 from ._state import STATE_KEY, SuiteState
 from ._store import RunStore
-from ._suite import ENDPOINT_MARK, PROPERTY
+from ._suite import ENDPOINT, ENDPOINT_MARK, PROPERTY, SITE
 
 if TYPE_CHECKING:  # the controller's machinery is imported only where it runs (see _start)
     from ._session import CompatSession
@@ -164,10 +164,11 @@ def _report_dir(config: pytest.Config) -> Path:
 def pytest_cmdline_main(config: pytest.Config) -> None:
     """Before any plugin's pytest_configure (controller only): check that the report folder can
     be written and start staging the run's output set there (:mod:`._outputs`), and make
-    pytest-html default to a self-contained report.html in that set, with the suite's stylesheet."""
+    pytest-html default to a self-contained report.html in that set, with the suite's stylesheet;
+    a run of the suite alone gets the compact terminal defaults (relaycompat/_summary.py)."""
     if not _suite_requested(config) or hasattr(config, "workerinput"):
         return
-    from .reports._html import html_defaults
+    from .reports._pytest_html import html_defaults
 
     folder = _report_dir(config)
     if executes_tests(config.option):
@@ -181,6 +182,10 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         config.stash[OUTPUTS_KEY] = outputs
         folder = outputs.staging
     html_defaults(config, folder)
+    if _suite_only(config):
+        from ._summary import apply_compact_defaults
+
+        apply_compact_defaults(config)
 
 
 def _option_value_taken_for_a_path(config: pytest.Config) -> str | None:
@@ -209,6 +214,16 @@ def _suite_requested(config: pytest.Config) -> bool:
         if path == tests_dir or tests_dir in path.parents or path in tests_dir.parents:
             return True
     return False
+
+
+def _suite_only(config: pytest.Config) -> bool:
+    """True when every path the run collects lies in the suite's folder (``tests/``)."""
+    tests_dir = _root_path(config, "relaycompat_catalogue").parent
+    for arg in config.args:
+        path = (config.invocation_params.dir / str(arg).split("::", 1)[0]).resolve()
+        if not (path == tests_dir or tests_dir in path.parents):
+            return False
+    return True
 
 
 def _selects_everything(config: pytest.Config) -> bool:
@@ -307,6 +322,7 @@ def _start(config: pytest.Config) -> CompatSession:
     from ._probing import Probing
     from ._schemas import SchemaSet
     from ._session import SESSION, CompatSession
+    from ._summary import COMPACT_KEY, TerminalSummary
     from ._terminal import TerminalNotes
     from ._writing import Writing
 
@@ -326,14 +342,16 @@ def _start(config: pytest.Config) -> CompatSession:
     probing = Probing(session)
     manager.register(probing, "relaycompat-probing")
     writing = Writing(session, probing)
-    for name, part in (("outcomes", Outcomes(session)), ("writing", writing), ("terminal", TerminalNotes(session, writing))):
+    summary = TerminalSummary(session, compact=config.stash.get(COMPACT_KEY, False))
+    for name, part in (("outcomes", Outcomes(session)), ("writing", writing), ("terminal", TerminalNotes(session, writing)),
+                       ("summary", summary)):
         manager.register(part, f"relaycompat-{name}")
     if config.option.history:
         from .history._plugin import HistoryRecorder
 
         manager.register(HistoryRecorder.from_config(config), "relaycompat-history")
     if manager.hasplugin("html"):
-        from .reports._html import HtmlReport
+        from .reports._pytest_html import HtmlReport
 
         manager.register(HtmlReport(session), "relaycompat-html")
     if _selects_everything(config):
@@ -379,7 +397,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     marker = item.get_closest_marker(ENDPOINT_MARK)
     callspec: Any = getattr(item, "callspec", None)
     if marker is not None and callspec is not None:
-        item.user_properties.append((PROPERTY, {"site": callspec.params["site"]["slug"], "endpoint": marker.args[0]}))
+        item.user_properties += [(SITE, callspec.params["site"]["slug"]), (ENDPOINT, marker.args[0])]
 
 
 @pytest.hookimpl(wrapper=True)

@@ -22,6 +22,8 @@ from relaycompat._catalogue import load_catalogue
 from relaycompat.emulator import Fleet, SiteSpec
 
 pytest_plugins = ["pytester"]
+#: The user property under which a test reports a benchmark figure (printed, never asserted).
+BENCHMARK = "benchmark"
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).with_name("data")
@@ -100,3 +102,14 @@ def run_suite(tmp_path: Path):
         return SuiteRun(completed.returncode, completed.stdout, completed.stderr, report_dir)
 
     return run
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the figures tests recorded with ``record_property("benchmark", …)`` (any xdist worker)."""
+    figures = [str(value) for reports in terminalreporter.stats.values() for report in reports
+               for name, value in getattr(report, "user_properties", ()) if name == BENCHMARK
+               and getattr(report, "when", "call") == "call"]
+    if figures:
+        terminalreporter.write_sep("-", "benchmark figures (printed, not asserted)")
+        for figure in figures:
+            terminalreporter.write_line(f"benchmark: {figure}")

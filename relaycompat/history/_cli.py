@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from ..reports._labels import Labels
+from ..reports._text import Labels
 from ._labels import when
 from ._schema import SITE_OK
 from ._store import DAY, HistoryError, HistoryStore, Run

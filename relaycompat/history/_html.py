@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..reports._escape import h
+from ..reports._html import h
 from ._labels import HistoryLabels, status_parts
 from ._markdown import counts, percent
 from ._store import Run

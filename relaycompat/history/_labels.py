@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..reports._labels import Labels, labels_document
+from ..reports._text import Labels, labels_document
 from ._timeline import Assessment, Thresholds
 
 

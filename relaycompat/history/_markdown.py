@@ -9,8 +9,7 @@ the matrix's symbols. Remote text goes through the reports' escaping.
 
 from __future__ import annotations
 
-from ..reports._escape import md_code, md_text
-from ..reports._markdown import site_anchor
+from ..reports._markdown import detail_link, md_code, md_text
 from ._labels import HistoryLabels, status_parts
 from ._view import UPTIME_DAYS, EndpointHistory, HistoryReport, SiteHistory
 
@@ -81,7 +80,7 @@ def summary_markdown(report: HistoryReport, lang: str, *, links: bool = True) ->
     rows = []
     for site in report.sites:
         name = md_text(site.name)
-        cell = f"[{name}](#{site_anchor(site.slug)})" if links else name
+        cell = f"[{name}]({detail_link(site.slug)})" if links else name
         strip = "".join(words.site_symbol(c) for c in site.cells)
         rows.append([cell, _now(site, report, words), strip] + [percent(*site.uptime[d]) for d in UPTIME_DAYS])
     parts += ["", _table(head, [":--", ":--", ":--"] + ["--:"] * len(UPTIME_DAYS), rows)]

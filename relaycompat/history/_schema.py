@@ -59,7 +59,7 @@ CREATE TABLE probes (
 
 #: Schema 2: each site-run carries its status and counts, so the reports' site strips, streaks
 #: and per-backend chart read thousands of rows instead of millions. Filled in for older runs
-#: from their probes, with the rules of relaycompat.reports._states (an outcome decides when
+#: from their probes, with the rules of relaycompat.reports._facts (an outcome decides when
 #: there is one, else the verdict).
 SCHEMA_2 = f"""
 ALTER TABLE site_runs ADD COLUMN passed INTEGER NOT NULL DEFAULT 0;

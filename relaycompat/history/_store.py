@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..reports._states import detected_backend, is_failing, is_passing
+from ..reports._facts import detected_backend, is_failing, is_passing
 from ._schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, SITE_DOWN, SITE_OK, SITE_PARTIAL
 
 #: How long a writer waits for another one before giving up (seconds).

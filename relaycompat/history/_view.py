@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from ..reports._states import is_failing, is_passing, probe_state
+from ..reports._facts import is_failing, is_passing, probe_state
 from ._labels import when
 from ._schema import SITE_DOWN, SITE_OK, SITE_PARTIAL
 from ._store import DAY, HistoryStore, Run, run_key

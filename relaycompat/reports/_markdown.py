@@ -1,61 +1,128 @@
-"""``report.md``: the sample report's layout, with a summary on top and the truth in every cell.
+"""Markdown: ``report.md``, each site's ``details/<slug>.md``, and the step summary's text.
 
-A pure function of results.json, the baseline changes and the language: the generation time
-comes from results.json, so re-rendering (or merging shards) gives the same bytes. Layout:
+Pure functions of results.json, the baseline changes and the language (the generation time comes
+from results.json, so re-rendering or merging shards gives the same bytes). ``report.md`` is what
+a reader needs first, and stays small at thousands of sites (GitHub renders a preview only below
+about 2 MB); each site's full detail is one click away:
 
-    # title, generation time, number of sites, run line
-    ## changes since the baseline (or a line saying there was none)
-    ## summary: verdict totals, compatibility per backend, site × endpoint matrix + legend
-    ## one section per site: URL, credentials, backend, endpoint table, detailed responses
-    footer disclaimer
+    report.md
+        # title, generation time, number of sites, run line
+        ## changes since the baseline (or a line saying there was none)
+        ## summary: verdict totals; compatibility per backend; backend × endpoint matrix;
+           sites, broken first (backend, result, counts, the first thing to do; linked);
+           site × endpoint matrix (up to MATRIX_SITES sites; else in matrix.md)
+        footer
+    details/<slug>.md
+        the sample report's layout for one site: URL, credentials, backend, the endpoint table
+        (端点 | 说明 | 文档 | 代码 | 状态 | 结论 | 耗时 | 结果), then every response
 
-Every piece of remote or user text goes through :mod:`._escape`.
+Remote and user text goes through :func:`md_text`, :func:`md_code`, :func:`md_fence` or
+:func:`md_url`; nothing a site sends can change the structure of a report.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .._advice import STATES as SITE_STATES
 from .._advice import render as advice_text
-from ._describe import (
+from ._changes import Changes, ProbeChange, SiteChange
+from ._facts import (
+    Matrix,
+    SiteStatus,
+    backend_figures,
+    backend_matrix,
+    backend_version,
+    build_matrix,
+    outcome_totals,
+    probe_state,
+    site_state_counts,
+    site_status,
+    statuses,
+    verdict_state,
+    verdict_totals,
+)
+from ._history_part import HistoryPart
+from ._text import (
     BACKEND_COLUMNS,
     SEPARATOR,
+    Labels,
     backend_text,
     body_excerpt,
     credentials_text,
+    detail_name,
     latency_text,
+    missing_shards,
+    one_line,
     percent,
+    rotated_sites,
     schema_excerpt,
+    short_backend,
     state_counts_text,
     status_text,
+    test_message,
 )
-from ._diff import Changes, ProbeChange, SiteChange, backend_version
-from ._escape import md_code, md_fence, md_text, md_url
-from ._figures import backend_figures, outcome_totals, site_state_counts, verdict_totals
-from ._history_part import HistoryPart
-from ._labels import Labels
-from ._matrix import build_matrix
-from ._states import probe_state, verdict_state
 
 #: Bodies are cut here, as in the sample report (it cut at 3 000 characters).
 BODY_CHARS = 3000
 #: Rows shown per kind of change; the rest is counted.
 CHANGE_ROWS = 50
-#: Schema errors shown per probe.
+#: Up to this many sites, report.md holds the site × endpoint matrix; beyond, matrix.md does.
+MATRIX_SITES = 1000
+#: Characters of "the first thing to do" in a table cell (the site's details say the rest).
+ACTION_CHARS = 160
+#: Where each site's details go, relative to report.md.
+DETAILS = "details"
 
 Section = tuple[str, str]
 
+# ---- escaping ---------------------------------------------------------------------------------
+_MD_PUNCT = re.compile(r"([\\`*_\[\]|~#!])")
+_BACKTICKS = re.compile(r"`+")
+_PIPE = re.compile(r"(\\*)\|")
+_SAFE_URL = re.compile(r"https?://[^\s<>`|\\\[\]\"']+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 
-def site_anchor(slug: str) -> str:
-    return f"site-{slug}"
+
+def md_text(text: object) -> str:
+    """Plain text for a Markdown line or table cell: shows exactly as written, changes nothing."""
+    escaped = html.escape(one_line(text), quote=False)  # & < > first: no tags, no entities
+    return _MD_PUNCT.sub(r"\\\1", escaped)
 
 
-def _site_ref(name: str, slug: str, links: bool) -> str:
-    text = md_text(name)
-    return f"[{text}](#{site_anchor(slug)})" if links else text
+def md_code(text: object, *, in_table: bool = True) -> str:
+    """An inline code span; pipes are escaped inside tables (GFM splits cells before spans)."""
+    content = one_line(text)
+    longest = max((len(run) for run in _BACKTICKS.findall(content)), default=0)
+    ticks = "`" * (longest + 1)
+    if in_table:  # GFM reads `\\` as one escaped char: a pipe needs an odd run of backslashes
+        content = _PIPE.sub(lambda m: m.group(1) * 2 + "\\|", content)
+    pad = " " if content.startswith("`") or content.endswith("`") or not content.strip() else ""
+    return f"{ticks}{pad}{content}{pad}{ticks}"
+
+
+def md_fence(body: str, info: str = "") -> str:
+    """A fenced code block holding ``body`` verbatim, whatever fences it contains itself."""
+    body = _CONTROL.sub("\ufffd", body.replace("\r\n", "\n").replace("\r", "\n"))
+    longest = max((len(run) for run in _BACKTICKS.findall(body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{body}\n{fence}"
+
+
+def md_url(url: object) -> str:
+    """A clickable autolink for an ordinary http(s) URL, else the URL as inert code."""
+    text = one_line(url)
+    if _SAFE_URL.fullmatch(text):
+        return f"<{text}>"
+    return md_code(text, in_table=False)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _table(header: Iterable[str], align: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
@@ -64,8 +131,22 @@ def _table(header: Iterable[str], align: Iterable[str], rows: Iterable[Iterable[
     return "\n".join(lines)
 
 
-# ---- header ---------------------------------------------------------------------------------
-def header(results: dict[str, Any], labels: Labels) -> str:
+def site_anchor(slug: str) -> str:
+    return f"site-{slug}"
+
+
+def detail_link(slug: str) -> str:
+    """report.md's link to a site's details."""
+    return f"{DETAILS}/{detail_name(slug)}.md"
+
+
+def _site_ref(name: str, slug: str, links: bool) -> str:
+    text = md_text(name)
+    return f"[{text}]({detail_link(slug)})" if links else text
+
+
+# ---- header -----------------------------------------------------------------------------------
+def header(results: Mapping[str, Any], labels: Labels) -> str:
     run = results.get("run") or {}
     tool = results.get("tool") or {}
     sites = results.get("sites", [])
@@ -90,24 +171,12 @@ def header(results: dict[str, Any], labels: Labels) -> str:
         lines += ["", md_text(labels("missing_shards_line", shards=missing))]
     rotated = rotated_sites(results)
     if rotated:
-        names = ("、" if labels.lang == "zh" else ", ").join(md_text(name) for name in rotated)
+        names = labels.comma.join(md_text(name) for name in rotated)
         lines += ["", labels("rotated_warning", n=len(rotated), sites=names)]
     return "\n".join(lines)
 
 
-def missing_shards(results: dict[str, Any]) -> str:
-    """``2/3, 3/3`` for the shards a merged run lacks ('' when none)."""
-    return ", ".join(f"{k}/{n}" for k, n in (results.get("run") or {}).get("missing_shards") or [])
-
-
-def rotated_sites(results: dict[str, Any]) -> list[str]:
-    """Names of the sites whose access token the run rotated, in site order, for results without
-    advice (earlier results.json, imported recordings): with advice, each site's says it."""
-    rotated = set((results.get("run") or {}).get("rotated_tokens") or [])
-    return [site["name"] for site in results.get("sites", []) if site["slug"] in rotated and "advice" not in site]
-
-
-# ---- changes since the baseline -------------------------------------------------------------
+# ---- changes since the baseline ---------------------------------------------------------------
 def _probe_change_rows(items: list[ProbeChange], labels: Labels, links: bool) -> list[list[str]]:
     def cell(probe: dict[str, Any]) -> str:
         return f"{labels.symbol(probe_state(probe))} {md_text(labels.verdict(probe.get('verdict')))}"
@@ -160,8 +229,8 @@ def changes_section(changes: Changes, labels: Labels, *, links: bool) -> str:
     return "\n".join(parts)
 
 
-# ---- summary --------------------------------------------------------------------------------
-def totals_section(results: dict[str, Any], labels: Labels) -> str:
+# ---- summary ----------------------------------------------------------------------------------
+def totals_section(results: Mapping[str, Any], labels: Labels) -> str:
     rows = [[labels.symbol(verdict_state(verdict)), f"{md_text(labels.verdict(verdict))} {md_code(verdict)}", str(count)]
             for verdict, count in verdict_totals(results)]
     parts = [f"### {labels('totals_title')}", ""]
@@ -173,7 +242,7 @@ def totals_section(results: dict[str, Any], labels: Labels) -> str:
     return "\n".join(parts)
 
 
-def backend_section(results: dict[str, Any], labels: Labels) -> str:
+def backend_section(results: Mapping[str, Any], labels: Labels) -> str:
     rows = []
     for figure in backend_figures(results):
         name = figure.backend or labels("backend_unknown")
@@ -186,8 +255,65 @@ def backend_section(results: dict[str, Any], labels: Labels) -> str:
     return "\n".join([f"### {labels('backend_title')}", "", table, "", md_text(labels("backend_note"))])
 
 
-def matrix_section(results: dict[str, Any], labels: Labels, *, links: bool) -> str:
-    matrix = build_matrix(results)
+def _endpoint_key(endpoints: Sequence[Mapping[str, Any]], labels: Labels) -> str:
+    key = SEPARATOR.join(f"{i} {md_code(e['path'], in_table=False)}" for i, e in enumerate(endpoints, start=1))
+    return f"**{labels('endpoint_key')}**: {key}"
+
+
+def backend_matrix_section(results: Mapping[str, Any], labels: Labels) -> str:
+    endpoints, rows = backend_matrix(results)
+    head = [labels("col_backend"), labels("col_sites")] + [str(i) for i in range(1, len(endpoints) + 1)]
+    lines = []
+    for row in rows:
+        cells = []
+        for tally in row.tallies:
+            state = tally.symbol_state
+            cells.append(f"{labels.symbol(state)} {tally.ok}/{tally.total}" if state else "—")
+        lines.append([md_text(row.backend or labels("backend_unknown")), str(row.sites)] + cells)
+    table = _table(head, [":--", "--:"] + [":-:"] * len(endpoints), lines)
+    return "\n".join([f"### {labels('backend_matrix_title')}", "", md_text(labels("backend_matrix_note")), "", table, "",
+                      _endpoint_key(endpoints, labels)])
+
+
+def status_row(status: SiteStatus, labels: Labels, links: bool) -> list[str]:
+    counts = state_counts_text(status.states, labels)
+    action = md_text(_cut(status.first_action, ACTION_CHARS)) if status.first_action else "—"
+    return [_site_ref(status.name, status.slug, links), md_text(short_backend(status, labels)),
+            md_text(labels.condition(status.condition)),
+            md_text(counts), action]
+
+
+#: The symbol of a site's condition (the legend's, reused).
+CONDITION_SYMBOL = {"broken": "error", "unreachable": "unreachable", "credentials": "auth", "xpass": "xpass", "ok": "ok"}
+
+
+def site_states_section(results: Mapping[str, Any], labels: Labels, *, links: bool) -> str:
+    """How many sites are fine, need their credentials fixed, are broken or unreachable, and the
+    ones that are not fine by name (their advice heads their details). Empty for results
+    without states (earlier results.json, imported recordings)."""
+    sites = [site for site in results.get("sites", []) if site.get("state")]
+    if not sites:
+        return ""
+    counts = Counter(site["state"] for site in sites)
+    items = SEPARATOR.join(f"{labels.site_state(state)} {counts[state]}" for state in SITE_STATES if counts[state])
+    parts = [f"### {labels('site_states_title')}", "", md_text(items)]
+    for state in SITE_STATES[1:]:
+        named = [site for site in sites if site["state"] == state]
+        if named:
+            refs = labels.comma.join(_site_ref(site["name"], site["slug"], links) for site in named[:CHANGE_ROWS])
+            more = f" {md_text(labels('site_states_more', n=len(named) - CHANGE_ROWS))}" if len(named) > CHANGE_ROWS else ""
+            parts += ["", f"**{md_text(labels.site_state(state))}**: {refs}{more}"]
+    return "\n".join(parts)
+
+
+def status_section(results: Mapping[str, Any], labels: Labels, *, links: bool) -> str:
+    rows = [status_row(status, labels, links) for status in statuses(results.get("sites", []))]
+    head = [labels(k) for k in ("col_site", "col_backend", "col_condition", "col_result", "col_first_action")]
+    return "\n".join([f"### {labels('status_title')}", "", md_text(labels("status_note")), "",
+                      _table(head, [":--"] * 5, rows)])
+
+
+def matrix_table(matrix: Matrix, labels: Labels, *, links: bool) -> str:
     head = [labels("col_site"), labels("col_backend")] + [str(i) for i in range(1, len(matrix.endpoints) + 1)]
     rows = []
     for row in matrix.rows:
@@ -196,32 +322,25 @@ def matrix_section(results: dict[str, Any], labels: Labels, *, links: bool) -> s
         rows.append([_site_ref(row.name, row.slug, links), md_text(backend)] + cells)
     table = _table(head, [":--", ":--"] + [":-:"] * len(matrix.endpoints), rows)
     legend = SEPARATOR.join(f"{labels.symbol(s)} {md_text(labels.state(s))}" for s in matrix.states)
-    key = SEPARATOR.join(f"{i} {md_code(e['path'], in_table=False)}" for i, e in enumerate(matrix.endpoints, start=1))
-    return "\n".join([f"### {labels('matrix_title')}", "", table, "",
-                      f"**{labels('legend')}**: {legend or '—'}", "", f"**{labels('endpoint_key')}**: {key}"])
+    return "\n".join([table, "", f"**{labels('legend')}**: {legend or '—'}", "", _endpoint_key(matrix.endpoints, labels)])
 
 
-def site_states_section(results: dict[str, Any], labels: Labels, *, links: bool) -> str:
-    """How many sites are fine, need their credentials fixed, are broken or unreachable, and the
-    ones that are not fine by name (their advice heads their section). Empty for results
-    without states (earlier results.json, imported recordings)."""
-    sites = [site for site in results.get("sites", []) if site.get("state")]
-    if not sites:
-        return ""
-    counts = Counter(site["state"] for site in sites)
-    items = SEPARATOR.join(f"{labels.site_state(state)} {counts[state]}" for state in SITE_STATES if counts[state])
-    parts = [f"### {labels('site_states_title')}", "", md_text(items)]
-    comma = "、" if labels.lang == "zh" else ", "
-    for state in SITE_STATES[1:]:
-        named = [site for site in sites if site["state"] == state]
-        if named:
-            refs = comma.join(_site_ref(site["name"], site["slug"], links) for site in named[:CHANGE_ROWS])
-            more = f" {md_text(labels('site_states_more', n=len(named) - CHANGE_ROWS))}" if len(named) > CHANGE_ROWS else ""
-            parts += ["", f"**{md_text(labels.site_state(state))}**: {refs}{more}"]
-    return "\n".join(parts)
+def matrix_section(results: Mapping[str, Any], labels: Labels, *, links: bool) -> str:
+    """The site × endpoint matrix, or, past MATRIX_SITES sites, a line pointing to matrix.md."""
+    title = f"### {labels('matrix_title')}"
+    if len(results.get("sites", [])) > MATRIX_SITES:
+        where = "[matrix.md](matrix.md)" if links else "matrix.md"
+        return "\n".join([title, "", labels("matrix_elsewhere", n=len(results["sites"]), where=where)])
+    return "\n".join([title, "", matrix_table(build_matrix(results), labels, links=links)])
 
 
-def summary_sections(results: dict[str, Any], labels: Labels, changes: Changes, *, links: bool,
+def matrix_page(results: Mapping[str, Any], labels: Labels) -> str:
+    """matrix.md: the site × endpoint matrix of a run too large to hold it in report.md."""
+    return "\n\n".join([f"# {labels('matrix_title')}", f"[{labels('back_to_report')}](report.md)",
+                        matrix_table(build_matrix(results), labels, links=True)]) + "\n"
+
+
+def summary_sections(results: Mapping[str, Any], labels: Labels, changes: Changes, *, links: bool,
                      history: HistoryPart | None = None) -> list[Section]:
     """The summary part, as named sections (the step summary may drop the big ones)."""
     return [
@@ -232,11 +351,63 @@ def summary_sections(results: dict[str, Any], labels: Labels, changes: Changes, 
         ("states", site_states_section(results, labels, links=links)),
         ("totals", totals_section(results, labels)),
         ("backends", backend_section(results, labels)),
+        ("backend_matrix", backend_matrix_section(results, labels)),
+        ("status", status_section(results, labels, links=links)),
         ("matrix", matrix_section(results, labels, links=links)),
     ]
 
 
-# ---- one site -------------------------------------------------------------------------------
+def footer(results: Mapping[str, Any], labels: Labels) -> str:
+    return "ℹ️ " + md_text(labels("footer", generated=results.get("generated_at", "?")))
+
+
+def render_markdown(results: Mapping[str, Any], labels: Labels, changes: Changes, history: HistoryPart | None = None) -> str:
+    """report.md."""
+    parts = [text for _, text in summary_sections(results, labels, changes, links=True, history=history) if text]
+    return "\n\n".join([*parts, "---", footer(results, labels)]) + "\n"
+
+
+# ---- the step summary -------------------------------------------------------------------------
+#: Sections left out first when the summary does not fit, in this order.
+DROP_ORDER = ("matrix", "status", "backend_matrix", "backends", "states", "totals", "changes")
+_TITLES = {"matrix": "matrix_title", "status": "status_title", "backend_matrix": "backend_matrix_title",
+           "states": "site_states_title",
+           "backends": "backend_title", "totals": "totals_title", "changes": "changes_title"}
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def fit(sections: list[Section], budget: int, labels: Labels) -> str:
+    """The sections joined, leaving out whole sections (then cutting) until under ``budget`` bytes."""
+    kept = list(sections)
+    dropped: list[str] = []
+
+    def render() -> str:
+        parts = [text for _, text in kept if text]
+        if dropped:
+            parts.append(labels("summary_cut", parts=", ".join(dropped)))
+        return "\n\n".join(parts) + "\n"
+
+    text = render()
+    for name in DROP_ORDER:
+        if _size(text) <= budget:
+            return text
+        if any(n == name for n, _ in kept):
+            kept = [(n, t) for n, t in kept if n != name]
+            dropped.append(labels(_TITLES[name]))
+            text = render()
+    if _size(text) <= budget:
+        return text
+    note = "\n\n" + labels("summary_cut", parts="…") + "\n"
+    room = max(budget - _size(note), 0)
+    cut = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    cut = cut[: cut.rfind("\n") + 1] if "\n" in cut else ""
+    return cut + note if _size(cut + note) <= budget else ""
+
+
+# ---- one site's details -----------------------------------------------------------------------
 def _flag(value: Any) -> str:
     return "✅" if value else "❌"
 
@@ -263,15 +434,7 @@ def _schema_block(schema: dict[str, Any] | None, labels: Labels) -> list[str]:
     return lines
 
 
-def test_message(probe: dict[str, Any]) -> str | None:
-    """pytest's message for the probe, unless it only repeats the verdict and its reason."""
-    message = probe.get("test_message")
-    if not message or message in (probe.get("reason"), f"{probe.get('verdict')}: {probe.get('reason')}"):
-        return None
-    return str(message)
-
-
-def _probe_details(endpoint: dict[str, Any], probe: dict[str, Any] | None, labels: Labels) -> str:
+def _probe_details(endpoint: Mapping[str, Any], probe: dict[str, Any] | None, labels: Labels) -> str:
     parts = [f"#### {md_code(endpoint['path'], in_table=False)}", ""]
     source = labels("source_cell", documented=_flag(endpoint.get("documented")), in_code=_flag(endpoint.get("in_code")))
     parts += [f"**{labels('source')}**: {source}", ""]
@@ -307,7 +470,7 @@ def _probe_details(endpoint: dict[str, Any], probe: dict[str, Any] | None, label
     return "\n".join(parts)
 
 
-def advice_block(site: dict[str, Any], labels: Labels) -> list[str]:
+def advice_block(site: Mapping[str, Any], labels: Labels) -> list[str]:
     """The site's state and what to do about it, once, above its details (results.json ``advice``)."""
     if not site.get("state"):
         return []
@@ -319,9 +482,11 @@ def advice_block(site: dict[str, Any], labels: Labels) -> list[str]:
     return lines
 
 
-def site_section(site: dict[str, Any], catalogue: list[dict[str, Any]], labels: Labels) -> str:
+def site_section(site: Mapping[str, Any], catalogue: Sequence[Mapping[str, Any]], labels: Labels) -> str:
+    """One site, as the sample report laid it out: facts, the endpoint table, every response."""
     backend, mismatch = backend_text(site, labels)
-    parts = [f'<a id="{site_anchor(site["slug"])}"></a>', "", f"## {md_text(site['name'])}", ""]
+    status = site_status(site)
+    parts = [f'<a id="{site_anchor(str(site["slug"]))}"></a>', "", f"## {md_text(site['name'])}", ""]
     parts.append(f"- **{labels('url')}**: {md_url(site.get('url') or '—')}")
     parts.append(f"- **{labels('auth_status')}**: {md_text(credentials_text(site, labels))}")
     parts.append(f"- **{labels('backend')}**: {md_text(backend)}")
@@ -330,7 +495,11 @@ def site_section(site: dict[str, Any], catalogue: list[dict[str, Any]], labels: 
     parts.append(f"- **{labels('site_results')}**: {state_counts_text(site_state_counts(site), labels)}")
     if site.get("error"):
         parts.append(f"- **{labels('site_error')}**: {md_text(site['error'])}")
-    parts += advice_block(site, labels)
+    advice = advice_block(site, labels)
+    if advice:
+        parts += advice
+    elif status.first_action:
+        parts.append(f"- **{labels('col_first_action')}**: {md_text(status.first_action)}")
     by_path = {p["endpoint"]: p for p in site.get("probes", [])}
     head = [labels(k) for k in ("col_endpoint", "col_desc", "col_documented", "col_in_code", "col_status",
                                 "col_verdict", "col_latency", "col_result")]
@@ -353,16 +522,13 @@ def site_section(site: dict[str, Any], catalogue: list[dict[str, Any]], labels: 
     return "\n".join(parts)
 
 
-def footer(results: dict[str, Any], labels: Labels) -> str:
-    return "ℹ️ " + md_text(labels("footer", generated=results.get("generated_at", "?")))
-
-
-def render_markdown(results: dict[str, Any], labels: Labels, changes: Changes, history: HistoryPart | None = None) -> str:
-    parts = [text for _, text in summary_sections(results, labels, changes, links=True, history=history) if text]
+def details_page(site: Mapping[str, Any], results: Mapping[str, Any], labels: Labels,
+                 history: HistoryPart | None = None) -> str:
+    """details/<slug>.md: a link back to the report, the site's section, its history."""
+    back = f"[{labels('back_to_report')}](../report.md)"
+    generated = md_text(f"{labels('generated')}: {results.get('generated_at', '—')}")
     catalogue = list(results.get("catalogue") or [])
-    for site in results.get("sites", []):
-        parts += ["---", site_section(site, catalogue, labels)]
-        if history and (block := history.markdown_site(site["slug"], labels.lang)):
-            parts.append(block)
-    parts += ["---", footer(results, labels)]
-    return "\n\n".join(parts) + "\n"
+    parts = [f"{back}{SEPARATOR}{generated}", site_section(site, catalogue, labels)]
+    if history and (block := history.markdown_site(str(site["slug"]), labels.lang)):
+        parts.append(block)
+    return "\n\n".join([*parts, "---", footer(results, labels)]) + "\n"

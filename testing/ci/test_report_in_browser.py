@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +22,7 @@ from relaycompat import VERDICTS
 
 from ..conftest import REPO_ROOT
 from ..reports._hostile import SITES as HOSTILE_SITES
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from .conftest import open_page
 
 
 @pytest.fixture(scope="module")
@@ -46,31 +43,6 @@ def fleet_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("no chromium on this machine (apt-get install chromium): the browser check of the HTML report is skipped")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the dev extra) is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync"])
-        yield browser
-        browser.close()
-
-
-def open_page(browser: Any, path: Path) -> Any:
-    """A page on ``path`` that records every dialog, script error and outside request in ``page.events``."""
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.events = []
-    page.on("dialog", lambda dialog: (page.events.append(f"dialog: {dialog.message}"), dialog.dismiss()))
-    page.on("pageerror", lambda error: page.events.append(f"page error: {error}"))
-    page.on("request", lambda request: page.events.append(f"request: {request.url}")
-            if not request.url.startswith(("file:", "data:", "about:")) else None)
-    page.goto(Path(path).as_uri())
-    return page
-
-
-@pytest.fixture(scope="module")
 def page(browser: Any, fleet_report: dict[str, Any]) -> Iterator[Any]:
     page = open_page(browser, fleet_report["html"])
     page.wait_for_selector("#results-table tbody.results-table-row", timeout=20_000)
@@ -79,10 +51,11 @@ def page(browser: Any, fleet_report: dict[str, Any]) -> Iterator[Any]:
 
 
 def test_the_matrix_is_in_the_summary(page: Any, fleet_report: dict[str, Any]) -> None:
-    matrix = page.locator(".rc-matrix")
-    assert matrix.count() >= 1 and matrix.first.is_visible()
-    assert page.locator(".rc-matrix tbody tr").count() == fleet_report["sites"]
-    assert page.locator(".rc-matrix thead th").count() >= 24
+    matrix = page.locator(".rc-matrix.rc-sortable")
+    assert matrix.count() == 1 and matrix.first.is_visible()
+    assert page.locator(".rc-matrix.rc-sortable tbody tr").count() == fleet_report["sites"]
+    assert page.locator(".rc-matrix.rc-sortable thead th").count() >= 24
+    assert page.locator(".rc-status tbody tr").count() == fleet_report["sites"]
 
 
 def _column(page: Any, name: str) -> list[str]:
@@ -147,10 +120,18 @@ def test_no_hostile_payload_ran(page: Any) -> None:
     assert any("<script>alert('name')</script>" in name for name in page.locator(".rc-matrix .rc-site").all_inner_texts())
 
 
-def test_the_summary_page_runs_nothing(browser: Any, fleet_report: dict[str, Any]) -> None:
+def test_the_summary_page_runs_only_its_sorter(browser: Any, fleet_report: dict[str, Any]) -> None:
     page = open_page(browser, fleet_report["summary"])
-    assert page.events == [] and page.evaluate("document.scripts.length") == 0
-    assert page.locator(".rc-matrix tbody tr").count() == fleet_report["sites"]
+    assert page.locator(".rc-matrix.rc-sortable tbody tr").count() == fleet_report["sites"]
+    header = page.locator(".rc-status thead th").nth(0)
+    names = page.locator(".rc-status tbody td:first-child")
+    original = names.all_inner_texts()
+    header.click()
+    first = names.all_inner_texts()
+    header.click()
+    second = names.all_inner_texts()
+    assert len(original) == fleet_report["sites"] and sorted(first) == sorted(original) and second == first[::-1]
+    assert page.events == [] and page.evaluate("document.scripts.length") == 1
     page.close()
 
 

@@ -119,7 +119,10 @@ def parse_html(fragment: str) -> tuple[list[Tag], str]:
 
 #: Tags our own fragments (cells, evidence, summary) may produce.
 FRAGMENT_TAGS = {"td", "th", "tr", "table", "thead", "tbody", "span", "div", "p", "pre", "code", "b", "details",
-                 "summary", "dl", "dt", "dd", "ul", "li", "section", "h3", "h4"}
+                 "summary", "dl", "dt", "dd", "ul", "li", "section", "h3", "h4", "small", "br", "h1", "h2"}
+#: The links our pages make, and nothing else: to a site's details page (maybe to one probe in it),
+#: back to the summary, to the matrix page, or within the page.
+OWN_LINK = re.compile(r"(details/[A-Za-z0-9._-]+\.html|\.\./summary\.html|summary\.html|matrix\.html)?(#[A-Za-z0-9._-]+)?")
 DANGEROUS_TAGS = {"script", "img", "iframe", "object", "embed", "svg", "math", "link", "meta", "style", "base", "form",
                   "input", "a", "video", "audio", "source"}
 
@@ -128,7 +131,9 @@ def live_problems(tags: list[Tag], *, allowed: set[str] | None = FRAGMENT_TAGS) 
     """Tags or attributes that would execute, load or navigate."""
     problems = []
     for tag in tags:
-        if allowed is not None and tag.name not in allowed:
+        own_link = (tag.name == "a" and OWN_LINK.fullmatch(tag.attrs.get("href", "x:"))
+                    and set(tag.attrs) <= {"href", "target", "class"})
+        if allowed is not None and tag.name not in allowed and not own_link:
             problems.append(f"tag <{tag.name}>")
         for name, value in tag.attrs.items():
             if name.startswith("on"):
@@ -158,7 +163,8 @@ def html_fragments(data: dict[str, Any]) -> list[str]:
 
 
 def output_texts(report_dir: Path) -> dict[str, str]:
-    return {p.name: p.read_text(encoding="utf-8", errors="replace") for p in sorted(report_dir.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(report_dir)): p.read_text(encoding="utf-8", errors="replace")
+            for p in sorted(report_dir.rglob("*")) if p.is_file()}
 
 
 # ---- Markdown as GitHub renders it ----------------------------------------------------------
@@ -184,7 +190,18 @@ def gfm_problems(rendered: str) -> list[str]:
     for tag in tags:
         if tag.name == "a":
             href, ident = tag.attrs.get("href"), tag.attrs.get("id")
-            if not ((href and re.match(r"(#site-|https?://127\.0\.0\.1[:/]|https?://[a-z0-9.-]+/?$)", href)) or
+            ours = r"(#site-|details/[A-Za-z0-9._-]+\.md$|\.\./report\.md$|matrix\.md$)"
+            if not ((href and re.match(ours + r"|https?://127\.0\.0\.1[:/]|https?://[a-z0-9.-]+/?$", href)) or
                     (ident and ident.startswith("site-") and set(tag.attrs) == {"id"})):
                 problems.append(f"<a {tag.attrs}>")
     return problems
+
+
+# ---- the reports of a results document ------------------------------------------------------
+def report_and_details(results: dict[str, Any], *, lang: str = "zh", baseline: Any = None) -> str:
+    """report.md, then every site's details/<slug>.md in site order: all the Markdown a reader can open."""
+    from relaycompat.reports import render_details, render_report
+
+    pages = [render_report(results, lang=lang, baseline=baseline)]
+    pages += [render_details(results, site["slug"], lang=lang) for site in results["sites"]]
+    return "\n".join(pages)

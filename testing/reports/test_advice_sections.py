@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from relaycompat.reports import render_report
-from relaycompat.reports._diff import changes_since
-from relaycompat.reports._labels import Labels
-from relaycompat.reports._summary_html import summary_html
+from relaycompat.reports._changes import changes_since
+from relaycompat.reports._html import summary_html
+from relaycompat.reports._text import Labels
+
+from ._inspect import report_and_details
 
 ADVICE = {"code": "token_scope_missing", "message": "(the run's words)", "backend": "new-api v1.0.0-rc.41",
           "scopes": ["usage:read"], "endpoints": {"usage:read": ["/api/log/self?p=0&size=10", "/api/log/self/stat"]},
@@ -29,14 +31,14 @@ def test_report_md_shows_a_sites_advice_once_above_its_table(sample_results: dic
     name = results["sites"][0]["name"]
     for lang, state, words in (("en", "credentials need attention", "The access token lacks usage:read, which cost 2 endpoints"),
                                ("zh", "凭据需要处理", "访问令牌缺少权限 usage:read，因此 2 个端点被拒绝")):
-        text = render_report(results, lang=lang)
+        text = report_and_details(results, lang=lang)
         section = text[text.index(f"## {name}"):]
         section = section[:section.index("\n---\n")]
         assert section.count(words) == 1 and text.count(words) == 1, "rendered in the report's language, once"
         assert section.index(words) < section.index("| `/api/status`"), "above the site's endpoint table"
         assert state in section
         summary = text[:text.index(f"## {name}")]
-        assert state in summary and f"[{name}](#site-" in summary, "the site states name the site in the summary"
+        assert state in summary and f"[{name}](details/" in summary, "the site states name the site in the summary"
 
 
 def test_summary_html_shows_states_and_advice(sample_results: dict[str, Any]) -> None:

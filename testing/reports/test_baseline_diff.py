@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from relaycompat.reports import render_report
-from relaycompat.reports._diff import changes_since, diff_results
+from relaycompat.reports._changes import changes_since, diff_results
 
 from ..conftest import REPO_ROOT
 from ._inspect import markdown_shape, table_cells, tables_after
@@ -79,7 +79,7 @@ def test_changes_come_first_and_render_as_tables(sample_results: dict[str, Any])
     assert "基线：2025-12-14T05:00:00Z 的 results.json（21 个站点）" in text
     failing = tables_after(outside, "### 新失败 (1)")[0]
     assert table_cells(failing[0]) == ["站点", "端点", "之前", "现在"]
-    assert table_cells(failing[1]) == ["[随时跑路公益](#site-site-01)", "`/api/status`", "✅ 正常", "💥 服务器错误"]
+    assert table_cells(failing[1]) == ["[随时跑路公益](details/site-01.md)", "`/api/status`", "✅ 正常", "💥 服务器错误"]
     for heading in ("### 新通过 (1)", "### 新的意外通过（后端本应缺少，现在可用） (1)", "### 变得无法连通的站点 (1)",
                     "### 恢复连通的站点 (1)", "### 后端或版本变化的站点 (2)", "### 新增站点 (1)", "### 移除的站点 (1)"):
         assert heading in outside, heading
@@ -123,6 +123,6 @@ def test_the_plugin_option_feeds_both_reports(tmp_path: Path) -> None:
     assert done.returncode in (0, 1), done.stdout[-2000:]
     markdown = (second / "report.md").read_text(encoding="utf-8")
     assert "### 新通过 (1)" in markdown
-    assert "| [Public only](#site-public-only) | `/api/status` | 💥 服务器错误 | ✅ 正常 |" in markdown
+    assert "| [Public only](details/public-only.md) | `/api/status` | 💥 服务器错误 | ✅ 正常 |" in markdown
     page = (second / "report.html").read_text(encoding="utf-8")
     assert "新通过 (1)" in page

@@ -34,6 +34,7 @@ sites:
   - {name: Behind a challenge, id: challenge, emulate: cloudflare-challenge, access_token: xdist-challenge-token-000000}
   - {name: Public only, id: public-only, emulate: new-api-legacy}
 """
+SLUGS = ("legacy", "one-api", "challenge", "public-only")
 COLUMNS = ("site", "backend", "endpoint", "verdict", "status", "latency")
 
 
@@ -71,8 +72,14 @@ def test_results_json_has_an_outcome_for_every_test(run: dict[str, Any]) -> None
     assert by_outcome == run["counts"]
 
 
+def _markdown(run: dict[str, Any]) -> str:
+    """report.md, then the details of every site in site order."""
+    pages = [run["dir"] / "report.md"] + [run["dir"] / "details" / f"{slug}.md" for slug in SLUGS]
+    return "\n".join(page.read_text(encoding="utf-8") for page in pages)
+
+
 def test_markdown_has_every_site_and_endpoint(run: dict[str, Any]) -> None:
-    text = (run["dir"] / "report.md").read_text(encoding="utf-8")
+    text = _markdown(run)
     outside = markdown_shape(text).outside
     assert outside[0] == "# API endpoint compatibility report"
     tables = tables_after(outside, "### Endpoint results")
@@ -83,8 +90,8 @@ def test_markdown_has_every_site_and_endpoint(run: dict[str, Any]) -> None:
     assert "—" not in {table_cells(row)[-1] for table in tables for row in table[1:]}  # every probe has a result
     matrix = tables_after(outside, "### Site × endpoint matrix")[0]
     assert [table_cells(row)[0] for row in matrix[1:]] == [
-        "[new-api legacy](#site-legacy)", "[one-api](#site-one-api)", "[Behind a challenge](#site-challenge)",
-        "[Public only](#site-public-only)"]
+        "[new-api legacy](details/legacy.md)", "[one-api](details/one-api.md)",
+        "[Behind a challenge](details/challenge.md)", "[Public only](details/public-only.md)"]
 
 
 def test_html_report_is_self_contained_and_has_every_test(run: dict[str, Any]) -> None:
@@ -119,7 +126,7 @@ def test_html_columns_are_sortable_and_filled(run: dict[str, Any]) -> None:
 def test_html_summary_and_evidence(run: dict[str, Any]) -> None:
     page = (run["dir"] / "report.html").read_text(encoding="utf-8")
     summary = page.split('<div class="additional-summary prefix">', 1)[1]
-    assert '<table class="rc-matrix">' in summary and "Site × endpoint matrix" in summary
+    assert '<table class="rc-matrix rc-sortable">' in summary and "Site × endpoint matrix" in summary
     assert summary.index("Changes since the last run") < summary.index("Site × endpoint matrix")
     data = html_test_data(page)
     test = data["tests"]["tests/test_endpoints.py::test_api_user_self[legacy]"][0]
@@ -140,7 +147,7 @@ def test_summary_page_matches_the_html_summary(run: dict[str, Any]) -> None:
 def test_result_symbols_follow_the_outcomes(run: dict[str, Any]) -> None:
     """✅ only for ok; an expected absence (xfail) is ➖, not ❌; not judged is ⚪."""
     results = json.loads((run["dir"] / "results.json").read_text(encoding="utf-8"))
-    tables = tables_after(markdown_shape((run["dir"] / "report.md").read_text(encoding="utf-8")).outside, "### Endpoint results")
+    tables = tables_after(markdown_shape(_markdown(run)).outside, "### Endpoint results")
     expected = {"passed": {"✅"}, "xfailed": {"➖"}, "skipped": {"⚪"}, "xpassed": {"✨"}}
     seen = set()
     for table, site in zip(tables, results["sites"], strict=True):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from relaycompat.reports._escape import h, md_code, md_fence, md_text, md_url
+from relaycompat.reports._html import h
+from relaycompat.reports._markdown import md_code, md_fence, md_text, md_url
 
 from ._inspect import markdown_shape, parse_html, table_cells
 

@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from relaycompat.reports._html import SORT_SCRIPT
+
 from ..conftest import CATALOGUE
 from ._hostile import CANARIES, HOSTILE_NAME
 from ._inspect import (
@@ -44,8 +46,10 @@ def test_the_site_served_its_hostile_payloads(hostile_run: dict[str, Any]) -> No
     assert "alert('system_name')" in results
     assert "onerror=alert(2)" in results          # the response header
     assert "alert('message')" in results           # the refusal message
-    markdown = (hostile_run["dir"] / "report.md").read_text(encoding="utf-8")
+    markdown = (hostile_run["dir"] / "details" / "hostile.md").read_text(encoding="utf-8")
     assert "alert('system_name')" in markdown
+    page = (hostile_run["dir"] / "details" / "hostile.html").read_text(encoding="utf-8")
+    assert "alert(&#x27;system_name&#x27;)" in page
 
 
 def test_no_canary_in_any_output_or_on_the_terminal(hostile_run: dict[str, Any]) -> None:
@@ -54,7 +58,8 @@ def test_no_canary_in_any_output_or_on_the_terminal(hostile_run: dict[str, Any])
     texts["stdout"], texts["stderr"] = hostile_run["stdout"], hostile_run["stderr"]
     leaks = {(name, canary) for name, text in texts.items() for canary in CANARIES if canary in text}
     assert leaks == set()
-    assert "[redacted]" in texts["report.md"] and "[redacted]" in texts["report.html"]
+    assert "[redacted]" in texts["details/hostile.md"] and "[redacted]" in texts["details/hostile.html"]
+    assert "[redacted]" in texts["report.html"]
 
 
 def test_html_report_has_no_live_markup_from_the_site(hostile_run: dict[str, Any]) -> None:
@@ -82,9 +87,14 @@ def test_html_report_has_no_live_markup_from_the_site(hostile_run: dict[str, Any
     assert "<script>alert('message')</script>" in shown
 
 
+def _markdown_pages(hostile_run: dict[str, Any]) -> str:
+    folder = hostile_run["dir"]
+    pages = [folder / "report.md", folder / "details" / "hostile.md", folder / "details" / "neighbour.md"]
+    return "\n".join(page.read_text(encoding="utf-8") for page in pages)
+
+
 def test_markdown_structure_survives(hostile_run: dict[str, Any]) -> None:
-    text = (hostile_run["dir"] / "report.md").read_text(encoding="utf-8")
-    _check_markdown(text, sites=2, details=True)
+    _check_markdown(_markdown_pages(hostile_run), sites=2, details=True)
 
 
 def test_markdown_as_github_renders_it(hostile_run: dict[str, Any]) -> None:
@@ -92,10 +102,13 @@ def test_markdown_as_github_renders_it(hostile_run: dict[str, Any]) -> None:
         path = hostile_run["step_summary"] if name == "step summary" else hostile_run["dir"] / name
         rendered = render_gfm(path.read_text(encoding="utf-8"))
         assert gfm_problems(rendered) == [], name
-        tables = rendered.count("<table>")
-        assert tables == (3 + 2 if name == "report.md" else 3), name   # totals, backends, matrix (+ one per site)
-    rendered = render_gfm((hostile_run["dir"] / "report.md").read_text(encoding="utf-8"))
-    assert rendered.count("<h2>") == 2 + 2
+        # totals, backends, backend × endpoint, sites, site × endpoint
+        assert rendered.count("<table>") == 5, name
+    for page in ("hostile.md", "neighbour.md"):
+        rendered = render_gfm((hostile_run["dir"] / "details" / page).read_text(encoding="utf-8"))
+        assert gfm_problems(rendered) == [], page
+        assert rendered.count("<h2>") == 1 and rendered.count("<table>") == 1
+    rendered = render_gfm(_markdown_pages(hostile_run))
     site_tables = rendered.split("<table>")[-2:]
     for table in site_tables:
         body = table.split("</table>", 1)[0]
@@ -110,11 +123,20 @@ def test_step_summary_structure_survives(hostile_run: dict[str, Any]) -> None:
     assert "### 端点测试结果" not in text and "### 站点 × 端点矩阵" in text
 
 
-def test_summary_page_has_no_script_at_all(hostile_run: dict[str, Any]) -> None:
-    page = (hostile_run["dir"] / "summary.html").read_text(encoding="utf-8")
-    tags, text = parse_html(page)
-    assert live_problems(tags, allowed={"html", "head", "meta", "title", "style", "body", "h1"} | FRAGMENT_TAGS) == []
-    assert HOSTILE_NAME in html.unescape(text) or "alert('name')" in text
+def test_pages_run_only_their_sorter(hostile_run: dict[str, Any]) -> None:
+    """summary.html and the details pages: no markup from a site is live, the only script is the
+    table sorter, and the page's policy allows that one script by its hash and loads nothing."""
+    for name in ("summary.html", "details/hostile.html", "details/neighbour.html"):
+        page = (hostile_run["dir"] / name).read_text(encoding="utf-8")
+        tags, text = parse_html(page)
+        scripts = [t for t in tags if t.name == "script"]
+        assert len(scripts) == 1 and scripts[0].attrs == {}, name
+        assert page.count("<script>") == 1 and SORT_SCRIPT in page, name
+        others = [t for t in tags if t.name != "script"]
+        assert live_problems(others, allowed={"html", "head", "meta", "title", "style", "body"} | FRAGMENT_TAGS) == [], name
+        policy = next(t.attrs["content"] for t in tags if t.name == "meta" and "http-equiv" in t.attrs)
+        assert "default-src 'none'" in policy and "script-src 'sha256-" in policy, name
+        assert HOSTILE_NAME in html.unescape(text) or "alert('name')" in text or name == "details/neighbour.html"
 
 
 def _check_markdown(text: str, *, sites: int, details: bool) -> None:

@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 import yaml
 
+from relaycompat._config import LANGUAGES
 from relaycompat._verdicts import VERDICTS
 from relaycompat.reports import render_report
-from relaycompat.reports._labels import LANGUAGES, Labels, _document
-from relaycompat.reports._states import STATES
+from relaycompat.reports._facts import STATES
+from relaycompat.reports._text import Labels, _document
 
-from ._inspect import markdown_shape, table_cells, tables_after
+from ._inspect import markdown_shape, report_and_details, table_cells, tables_after
 
 
 def _keys(table: dict[str, Any], prefix: str = "") -> set[str]:
@@ -48,7 +49,7 @@ def test_unknown_language_is_refused() -> None:
 
 
 def test_english_report(sample_results: dict[str, Any]) -> None:
-    text = render_report(sample_results, lang="en")
+    text = report_and_details(sample_results, lang="en")
     outside = markdown_shape(text).outside
     assert outside[0] == "# API endpoint compatibility report"
     assert outside[2].startswith("> Generated: 2025-12-15T05:44:43.748Z") and outside[3].startswith("> Sites tested: 21")

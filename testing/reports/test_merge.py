@@ -146,5 +146,5 @@ def test_real_shard_runs_merge_into_the_full_run(tmp_path: Path) -> None:
         outside = markdown_shape((tmp_path / folder / "report.md").read_text(encoding="utf-8")).outside
         return [table_cells(row) for row in tables_after(outside, "### 站点 × 端点矩阵")[0]]
 
-    assert [row[0] for row in matrix("merged")[1:]] == ["[A legacy](#site-a)", "[B one-api](#site-b)", "[C challenge](#site-c)"]
+    assert [row[0] for row in matrix("merged")[1:]] == ["[A legacy](details/a.md)", "[B one-api](details/b.md)", "[C challenge](details/c.md)"]
     assert matrix("merged") == matrix("full")

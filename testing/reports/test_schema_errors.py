@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from relaycompat.reports import render_report
-from relaycompat.reports._evidence import evidence_html
-from relaycompat.reports._labels import Labels
+from relaycompat.reports._html import evidence_html
+from relaycompat.reports._text import Labels
 
-from ._inspect import live_problems, markdown_shape, parse_html
+from ._inspect import live_problems, markdown_shape, parse_html, report_and_details
 
 ERRORS = [
     {"path": "$.data.quota", "keyword": "type", "expected": "type integer", "actual": "string '12'"},
@@ -25,7 +24,7 @@ def _mismatch(results: dict[str, Any]) -> dict[str, Any]:
 
 def test_markdown_lists_schema_errors_under_the_body(sample_results: dict[str, Any]) -> None:
     _mismatch(sample_results)
-    text = render_report(sample_results, lang="zh")
+    text = report_and_details(sample_results, lang="zh")
     section = text.split("#### `/api/user/self`", 1)[1].split("#### ", 1)[0]
     assert "**结论**: ⚠️ Schema 不符 (`schema_mismatch`)" in section
     body_end = section.rindex("```")

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from relaycompat.reports import write_reports
-from relaycompat.reports._diff import Changes
-from relaycompat.reports._labels import Labels
-from relaycompat.reports._markdown import summary_sections
-from relaycompat.reports._step_summary import LIMIT, append_step_summary, fit
+from relaycompat.reports._changes import Changes
+from relaycompat.reports._files import LIMIT, append_step_summary
+from relaycompat.reports._markdown import fit, summary_sections
+from relaycompat.reports._text import Labels
 
 from ._inspect import markdown_shape, raw_html_outside_fences
 

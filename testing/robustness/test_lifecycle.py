@@ -168,7 +168,8 @@ def test_a_killed_worker_s_test_gets_an_outcome_and_is_counted(tmp_path: Path) -
     for probe in probes.values():
         by_outcome[probe["outcome"]] = by_outcome.get(probe["outcome"], 0) + 1
     assert by_outcome == counts
-    outside = markdown_shape((tmp_path / "reports" / "report.md").read_text(encoding="utf-8")).outside
+    details = [(tmp_path / "reports" / "details" / f"{site['slug']}.md").read_text(encoding="utf-8") for site in results["sites"]]
+    outside = markdown_shape("\n".join(details)).outside
     results_column = [table_cells(row)[-1] for table in tables_after(outside, "### 端点测试结果") for row in table[1:]]
     assert len(results_column) == 2 * len(CATALOGUE) and "—" not in results_column
 

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import ConfigError
-from .._expectations import UNKNOWN
 from .._results import load_results
-from ._states import detected_backend, is_failing, is_passing, site_reachable
+from ._facts import backend_version, detected_backend, is_failing, is_passing, site_reachable
 
 
 @dataclass(frozen=True)
@@ -58,14 +57,6 @@ class Changes:
     @property
     def empty(self) -> bool:
         return not any(getattr(self, kind) for kind in self.PROBE_KINDS + self.SITE_KINDS)
-
-
-def backend_version(site: dict[str, Any]) -> str:
-    """``family version`` as detected, ``unknown`` when not."""
-    backend = site.get("backend") or {}
-    family = detected_backend(site) or UNKNOWN
-    version = backend.get("version")
-    return f"{family} {version}" if version else family
 
 
 def diff_results(results: dict[str, Any], baseline: dict[str, Any] | None) -> Changes:
