@@ -144,3 +144,19 @@ def test_new_api_check_in_when_the_admin_turns_it_on() -> None:
     assert ordered_keys(response.body.decode())[-2:] == [["enabled", "max_quota", "min_quota", "stats"], ["data", "success"]]
     status = asyncio.run(app(Request("GET", "/api/status", {})))
     assert b'"checkin_enabled":true' in status.body, "/api/status tells clients the same"
+
+
+@pytest.mark.parametrize("profile", ["new-api-legacy", "new-api", "new-api-rc41", "rix-api"])
+def test_new_api_gemini_model_list(site_of, profile: str) -> None:
+    """router/relay-router.go's geminiRouter → controller/model.go ListModels(c, ChannelTypeGemini)
+    (QuantumNous/new-api v0.9.25 ff31f7df and 2d8e50bf): ``{models, nextPageToken: null}``, each a
+    dto GeminiModel with only name and displayName set."""
+    response = site_of(profile).get("/v1beta/models", auth="relay")
+    assert response.status_code == 200 and ordered_keys(response.text)[-1] == ["models", "nextPageToken"]
+    body = response.json()
+    assert body["nextPageToken"] is None and body["models"]
+    first = body["models"][0]
+    assert first["name"] == first["displayName"] and first["supportedGenerationMethods"] is None
+    assert list(first) == ["name", "baseModelId", "version", "displayName", "description", "inputTokenLimit",
+                           "outputTokenLimit", "supportedGenerationMethods", "thinking", "temperature",
+                           "maxTemperature", "topP", "topK"]
