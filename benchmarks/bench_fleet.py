@@ -43,6 +43,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from relaycompat._access_tokens import scoped_tokens  # noqa: E402
 from relaycompat._catalogue import load_catalogue  # noqa: E402
 from relaycompat.emulator import backend_profile_names  # noqa: E402
 from relaycompat.emulator._fleet import SiteSpec  # noqa: E402
@@ -76,6 +77,14 @@ SEQUENTIAL_SAMPLE = len(FAILURE_MIX)
 
 
 # ---- fleets -----------------------------------------------------------------------------------
+def _access_token(profile: dict[str, Any], index: int) -> str:
+    """The token the backend issues today: a scoped one (its prefix, data/access_tokens.yaml)
+    where the profile's auth has scoped tokens, else a system access token."""
+    scoped = (profile.get("auth") or {}).get("scoped_tokens")
+    issued = scoped_tokens(scoped["table"]) if scoped else None
+    return f"{issued.prefix if issued else ''}bench-access-token-{index:04d}"
+
+
 def _site(index: int, profile: str, timeout: float | None) -> dict[str, Any]:
     family = load_profile(profile).get("family")
     site: dict[str, Any] = {
@@ -83,7 +92,7 @@ def _site(index: int, profile: str, timeout: float | None) -> dict[str, Any]:
         "id": f"bench-{index:04d}",
         "emulate": profile,
         "user_id": 1000 + index,
-        "access_token": f"bench-access-token-{index:04d}",
+        "access_token": _access_token(load_profile(profile), index),
         "api_key": f"sk-bench{index:04d}" + "0" * 40,
     }
     if profile in DECLARED:  # as in the demo fleet: the failing fronts leave the backend undeclared

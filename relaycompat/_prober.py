@@ -299,6 +299,7 @@ async def probe_site(
     redactor: Redactor,
 ) -> dict[str, Any]:
     """Probe one site end to end and return its stored record."""
+    redactor = redactor.for_site()  # what this site hands out is masked in its own record
     run = _SiteRun(plan, settings, catalogue, redactor)
     probes = await run.run()
     await _name_a_dead_emulator(plan, run, probes)

@@ -45,6 +45,10 @@ class Probing:
     def started(self) -> bool:
         return self._thread is not None
 
+    def done(self) -> bool:
+        """No record will be stored any more: the prober finished, or never started."""
+        return self._thread is None or not self._thread.is_alive()
+
     # ---- selection -----------------------------------------------------------------------------
     def selection_from_ids(self, nodeids: Iterable[str]) -> dict[str, set[str]]:
         selected: dict[str, set[str]] = {}
@@ -138,7 +142,12 @@ class Probing:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        node.workerinput[PROPERTY] = self.session.state.to_workerinput()
+        # A worker parses the command line afresh, without the compact terminal defaults
+        # (relaycompat/_summary.py); it gets the controller's traceback style, which shapes its
+        # reports, and with it skips the failure summary nobody sees (pytest builds it in
+        # quadratic time: ~11 s per worker at 500 sites, docs/performance.md).
+        tbstyle = self.session.config.option.tbstyle
+        node.workerinput[PROPERTY] = {**self.session.state.to_workerinput(), "tbstyle": tbstyle}
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:

@@ -11,6 +11,7 @@ through :meth:`Redactor.text` once more before writing.
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import os
@@ -83,8 +84,21 @@ class Redactor:
         self._secrets: set[str] = set()
         self._matcher: re.Pattern[str] | None = None
         self._lock = threading.Lock()
+        self._parent: Redactor | None = None
         for secret in secrets:
             self.add(secret)
+
+    def for_site(self) -> Redactor:
+        """A redactor that masks all this one does, plus the secrets it learns itself.
+
+        One per probed site: what a site hands out (cookies, keys in its token list) can only
+        appear in that site's record, so it is compiled into that site's matcher alone. One
+        matcher of every site's secrets would be rebuilt, bigger each time, as each site's
+        secrets arrive: quadratic, 40 s of CPU at 500 sites (docs/performance.md).
+        """
+        child = copy.copy(self)  # the rules and the compiled patterns are shared, read-only
+        child._secrets, child._matcher, child._lock, child._parent = set(), None, threading.Lock(), self
+        return child
 
     def add(self, secret: str | None) -> None:
         """Mask ``secret`` from now on (e.g. a token the site generated during the run)."""
@@ -138,6 +152,10 @@ class Redactor:
             return self._matcher
 
     def text(self, text: str) -> str:
+        if self._parent is not None:
+            parent = self._parent._secret_matcher()
+            if parent is not None:
+                text = parent.sub(self.mask, text)
         matcher = self._secret_matcher()
         if matcher is not None:
             text = matcher.sub(self.mask, text)

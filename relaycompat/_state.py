@@ -7,7 +7,7 @@ a credential, because they never make a request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,10 @@ class SuiteState:
     manifests: Manifests
     sites: list[dict[str, Any]]
     store: RunStore
+    _by_slug: dict[str, dict[str, Any]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_slug = {site["slug"]: site for site in self.sites}
 
     def wait_budget(self, site: dict[str, Any]) -> float:
         """How long a test may wait for its site: the worst case of the site's probes, plus slack."""
@@ -36,8 +40,11 @@ class SuiteState:
         return len(self.catalogue) * per_probe + 120.0
 
     def read_site(self, slug: str) -> dict[str, Any]:
-        site = next(s for s in self.sites if s["slug"] == slug)
-        return self.store.read_site(slug, wait=self.wait_budget(site))
+        return self.store.read_site(slug, wait=self.wait_budget(self.site(slug)))
+
+    def site(self, slug: str) -> dict[str, Any]:
+        """The public description of site ``slug`` (looked up once per test: by key, not by scan)."""
+        return self._by_slug[slug]
 
     def to_workerinput(self) -> dict[str, Any]:
         return {"settings": self.settings.to_dict(), "sites": self.sites, "store": str(self.store.root)}

@@ -64,6 +64,10 @@ class RunStore:
     def fail(self, message: str) -> None:
         (self.root / _FAILED).write_text(message, encoding="utf-8")
 
+    def stored(self) -> list[str]:
+        """The slugs of the sites whose record is stored (in no particular order)."""
+        return [entry.name[:-5] for entry in os.scandir(self._sites) if entry.name.endswith(".json")]
+
     def has_site(self, slug: str) -> bool:
         return slug in self._cache or self._path(slug).exists()
 

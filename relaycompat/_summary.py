@@ -136,7 +136,7 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
                   for slug, probe in other[:OTHER_LINES]]
         if len(other) > OTHER_LINES:
             lines.append(f"  … and {len(other) - OTHER_LINES} more (results.json test_message)")
-    lines.append(f"relaycompat: {len(sites)} sites: {site_counts or 'none'}; tests: {outcomes or 'none'}")
+    lines.append(f"relaycompat: {len(sites)} site{'' if len(sites) == 1 else 's'}: {site_counts or 'none'}; tests: {outcomes or 'none'}")
     lines.append(f"relaycompat: verdicts: {verdicts or 'none'}")
     return lines
 

@@ -42,4 +42,18 @@ class TerminalNotes:
         outputs = run.outputs
         if outputs is not None and outputs.committed is not None:
             terminalreporter.write_sep("-", f"relaycompat results: {outputs.report_dir / 'results.json'} "
-                                            f"(+ {', '.join(n for n in outputs.committed if n != 'results.json')})")
+                                            f"(+ {_listing(outputs.committed)})")
+
+
+def _listing(names: list[str]) -> str:
+    """The files of the set beside results.json, a folder as one entry with its count
+    (``report.md, summary.html, details/ (1000 files)``): one line at any fleet size."""
+    files: list[str] = []
+    folders: dict[str, int] = {}
+    for name in names:
+        head, _, rest = name.partition("/")
+        if rest:
+            folders[head] = folders.get(head, 0) + 1
+        elif name != "results.json":
+            files.append(name)
+    return ", ".join(sorted(files) + [f"{folder}/ ({count} files)" for folder, count in sorted(folders.items())])

@@ -28,7 +28,7 @@ from ._errors import ConfigError
 from ._expectations import Manifests
 from ._state import STATE_KEY, SuiteState
 from ._store import RunStore
-from ._suite import ENDPOINT, ENDPOINT_MARK, PROPERTY, SITE
+from ._suite import ENDPOINT, ENDPOINT_MARK, PROPERTY, SITE, one_line_report
 
 if TYPE_CHECKING:  # the controller's machinery is imported only where it runs (see _start)
     from ._session import CompatSession
@@ -136,6 +136,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if workerinput is not None:
         if PROPERTY in workerinput:
             config.stash[STATE_KEY] = SuiteState.from_workerinput(workerinput[PROPERTY])
+            config.option.tbstyle = workerinput[PROPERTY].get("tbstyle", config.option.tbstyle)
         return
     misread = _option_value_taken_for_a_path(config)
     if misread:
@@ -186,6 +187,13 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         from ._summary import apply_compact_defaults
 
         apply_compact_defaults(config)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    from ._order import auto_workers
+
+    return auto_workers(config, _suite_requested(config) and _suite_only(config))
 
 
 def _option_value_taken_for_a_path(config: pytest.Config) -> str | None:
@@ -350,6 +358,10 @@ def _start(config: pytest.Config) -> CompatSession:
         from .history._plugin import HistoryRecorder
 
         manager.register(HistoryRecorder.from_config(config), "relaycompat-history")
+    if not getattr(config.option, "numprocesses", None):  # no xdist worker: each site's tests once it is probed
+        from ._order import ReadyFirst
+
+        manager.register(ReadyFirst(state.store, probing.done), "relaycompat-order")
     if manager.hasplugin("html"):
         from .reports._pytest_html import HtmlReport
 
@@ -400,8 +412,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         item.user_properties += [(SITE, callspec.params["site"]["slug"]), (ENDPOINT, marker.args[0])]
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
+    return one_line_report(item, call)
+
+
+@pytest.hookimpl(wrapper=True, specname="pytest_runtest_makereport")
+def one_line_xfail(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """An expected absence is reported by its one-line reason, not by a traceback of the suite."""
     report = yield
     if hasattr(report, "wasxfail") and report.skipped and item.get_closest_marker(ENDPOINT_MARK) is not None:
