@@ -76,3 +76,19 @@ def test_every_string_under_a_secret_field_is_masked() -> None:
     masked = Redactor().data({"data": {"session": {"id": "abc", "meta": ["x", 1]}, "token": ["t1"], "email": "a@b.c"}})
     assert masked == {"data": {"session": {"id": "[redacted]", "meta": ["[redacted]", 1]}, "token": ["[redacted]"],
                                "email": "[redacted]"}}
+
+
+def test_a_sites_redactor_masks_the_runs_secrets_and_what_that_site_hands_out() -> None:
+    """One redactor per probed site (relaycompat/_prober.py): what a site hands out is compiled for
+    its own record, so the run's matcher is built once, not again (and bigger) for every site."""
+    run = Redactor(["configured-access-token-0001"])
+    first, second = run.for_site(), run.for_site()
+    first.learn({"set-cookie": "session=handed-out-cookie-value-0001; Path=/"})
+    masked = first.text("configured-access-token-0001 handed-out-cookie-value-0001")
+    assert "configured-access-token" not in masked and "handed-out-cookie" not in masked
+    assert "handed-out-cookie-value-0001" in second.text("handed-out-cookie-value-0001")  # another site's record
+    assert "handed-out-cookie-value-0001" in run.text("handed-out-cookie-value-0001")
+    matcher = run._secret_matcher()
+    second.learn({"set-cookie": "session=another-cookie-value-00002; Path=/"})
+    assert run._secret_matcher() is matcher  # learning on a site never rebuilds the run's matcher
+    assert second.data({"token": "x", "note": "configured-access-token-0001"}) == {"token": "[redacted]", "note": "[redacted]"}
