@@ -102,8 +102,10 @@ def _site(index: int, profile: str, timeout: float | None) -> dict[str, Any]:
     return site
 
 
-def fleet_sites(kind: str, count: int) -> list[dict[str, Any]]:
-    backends = backend_profile_names()
+def fleet_sites(kind: str, count: int, backends: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """``count`` sites of the fleet ``kind``; ``backends``: the backend profiles in the rotation
+    (default every one of this tree; a comparison passes those every measured tree has)."""
+    backends = list(backends or backend_profile_names())
     sites = []
     for index in range(count):
         if kind == "healthy":
@@ -119,11 +121,11 @@ def fleet_sites(kind: str, count: int) -> list[dict[str, Any]]:
     return sites
 
 
-def one_of_each(kind: str) -> list[dict[str, Any]]:
+def one_of_each(kind: str, backends: Sequence[str]) -> list[dict[str, Any]]:
     """One site of every kind the fleet holds: what the slowest site's chain is measured on."""
-    rotation = len(backend_profile_names()) if kind == "healthy" else len(FAILURE_MIX) * len(TRANSPORT)
+    rotation = len(backends) if kind == "healthy" else len(FAILURE_MIX) * len(TRANSPORT) * len(backends)
     seen: dict[tuple[str, Any], dict[str, Any]] = {}
-    for site in fleet_sites(kind, rotation):
+    for site in fleet_sites(kind, rotation, backends):
         seen.setdefault((site["emulate"], site.get("timeout")), site)
     return list(seen.values())
 
@@ -212,6 +214,10 @@ class Code:
     env: dict[str, str] = field(default_factory=dict)
     startup: float = 0.0
 
+    def backend_profiles(self) -> set[str]:
+        """The backend profiles this tree's emulator plays (an earlier tree may lack newer ones)."""
+        return {p.stem for p in (self.root / "relaycompat" / "emulator" / "profiles").glob("*.yaml")}
+
     @classmethod
     def extracted(cls, ref: str, into: Path) -> Code:
         """The tree of ``ref``, extracted with git archive; its package shadows the installed one."""
@@ -253,7 +259,7 @@ class Row:
     problem: str | None = None
 
 
-def chain_seconds(kind: str, latency_ms: float, max_in_flight: int) -> float:
+def chain_seconds(kind: str, backends: Sequence[str], latency_ms: float, max_in_flight: int) -> float:
     """How long the network makes a run wait: this tree's prober alone (no pytest, no start-up) on one
     site of each kind of the fleet, all at once, under the suite's rules (politeness, retries,
     Retry-After, the breaker). The slowest site's chain of responses sets it."""
@@ -267,7 +273,7 @@ def chain_seconds(kind: str, latency_ms: float, max_in_flight: int) -> float:
 
     catalogue = load_catalogue(REPO / "tests" / "endpoints.yaml")
     with tempfile.TemporaryDirectory(prefix="relaycompat-bench-chain-") as folder:
-        sites = load_sites([write_sites(Path(folder) / "fleet.yaml", one_of_each(kind), latency_ms)])
+        sites = load_sites([write_sites(Path(folder) / "fleet.yaml", one_of_each(kind, backends), latency_ms)])
         fleet = FleetProcess([SiteSpec.from_site(site) for site in sites])
         urls = fleet.urls()
         settings = Settings(catalogue=str(REPO / "tests" / "endpoints.yaml"), schemas_dir=str(REPO / "schemas"),
@@ -281,11 +287,13 @@ def chain_seconds(kind: str, latency_ms: float, max_in_flight: int) -> float:
     return seconds
 
 
-def run_fleet(code: Code, kind: str, count: int, latency_ms: float, workers: str, max_in_flight: int) -> Row:
+def run_fleet(code: Code, sites_of: list[dict[str, Any]], kind: str, latency_ms: float, workers: str,
+              max_in_flight: int) -> Row:
+    count = len(sites_of)
     row = Row(kind, count, code.label, load=load())
     with tempfile.TemporaryDirectory(prefix="relaycompat-bench-") as folder:
         work = Path(folder)
-        sites = write_sites(work / "fleet.yaml", fleet_sites(kind, count), latency_ms)
+        sites = write_sites(work / "fleet.yaml", sites_of, latency_ms)
         measured = run_measured(code.pytest(work, sites, workers, max_in_flight), cwd=code.root,
                                 env={**code.env, "COLUMNS": "120"})
         row.load += f" → {load()}"
@@ -306,9 +314,9 @@ def run_fleet(code: Code, kind: str, count: int, latency_ms: float, workers: str
     return row
 
 
-def sequential_baseline(kind: str, count: int, latency_ms: float, sample: int | None) -> tuple[float, str]:
-    """One request after another over a fresh fleet: seconds for all ``count`` sites, and how measured."""
-    sites = fleet_sites(kind, count)
+def sequential_baseline(sites: list[dict[str, Any]], latency_ms: float, sample: int | None) -> tuple[float, str]:
+    """One request after another over a fresh fleet: seconds for all the sites, and how measured."""
+    count = len(sites)
     chosen = sites if sample is None or sample >= count else sites[:sample]
     specs = [SiteSpec(s["name"], s["id"], s["emulate"], s["user_id"], s["access_token"], s["api_key"]) for s in chosen]
     fleet = FleetProcess(specs, latency_ms=latency_ms)
@@ -360,8 +368,12 @@ def print_table(rows: Sequence[Row], latency_ms: float, max_in_flight: int, work
             f"{r.terminal_lines:,}", _mb(r, "report.html"), _mb(r, "report.md"), f"{r.sizes.get('details/', 0):.1f}",
             _mb(r, "results.json"), r.load,
         ]) + " |")
-    worst = max((r.max_in_flight_seen for r in rows if not r.problem), default=0)
-    print(f"\npoliteness: at most {worst} requests in flight on any site (limit {max_in_flight})")
+    print()
+    # Counted by each tree's own emulator: before 2026-11-29 it also counted the requests a client
+    # had given up on at a site that never answers, so an earlier tree may show more than the limit.
+    for code in dict.fromkeys(r.code for r in rows if not r.problem):
+        worst = max(r.max_in_flight_seen for r in rows if r.code == code and not r.problem)
+        print(f"politeness, {code}: at most {worst} requests in flight on any site (limit {max_in_flight})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -392,7 +404,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for code in codes:
             code.measure_startup(args.workers)
             print(f"start-up of an empty pytest -n {args.workers}, {code.label}: {code.startup:.2f} s", flush=True)
-        chains = {kind: chain_seconds(kind, args.latency_ms, args.max_in_flight) for kind in fleets}
+        # The same fleet for every tree: the backend profiles all of them play.
+        backends = [name for name in backend_profile_names() if all(name in c.backend_profiles() for c in codes)]
+        left_out = sorted(set(backend_profile_names()) - set(backends))
+        if left_out:
+            print(f"backend profiles left out of the fleets (not in every measured tree): {', '.join(left_out)}", flush=True)
+        chains = {kind: chain_seconds(kind, backends, args.latency_ms, args.max_in_flight) for kind in fleets}
         for kind, chain in chains.items():
             print(f"chain of the slowest site, {kind}: {chain:.2f} s (this tree's prober alone on one site of each kind)",
                   flush=True)
@@ -400,17 +417,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         for kind in fleets:
             for count in sizes:
                 mode = args.sequential if args.sequential != "auto" else ("full" if count <= 50 else "sample")
+                sites = fleet_sites(kind, count, backends)
                 baseline = None
                 if mode != "none":
-                    baseline = sequential_baseline(kind, count, args.latency_ms,
-                                                   None if mode == "full" else SEQUENTIAL_SAMPLE)
+                    baseline = sequential_baseline(sites, args.latency_ms, None if mode == "full" else SEQUENTIAL_SAMPLE)
                 for code in codes:
                     print(f"running {kind} × {count} sites, {code.label} (load {load()}) …", flush=True)
-                    row = run_fleet(code, kind, count, args.latency_ms, args.workers, args.max_in_flight)
+                    row = run_fleet(code, sites, kind, args.latency_ms, args.workers, args.max_in_flight)
                     row.limit = chains[kind] + code.startup
                     if baseline:
                         row.sequential, row.sequential_how = baseline
                     rows.append(row)
+                    if row.problem:
+                        print(f"  the run wrote no results.json; its last output:\n{row.problem}", flush=True)
+                        continue
                     print(f"  {row.wall:.1f} s, {row.tests} tests, {row.failed_share:.0%} failed, "
                           f"peak {row.peak_mib:.0f} MiB (largest process {row.largest_mib:.0f}), "
                           f"{row.terminal_lines} terminal lines", flush=True)

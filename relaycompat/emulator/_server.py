@@ -163,7 +163,7 @@ class SiteServer:
                 request = await _read_request(reader)
                 if request is None:
                     return
-                if not await self._exchange(request, writer):
+                if not await self._exchange(request, reader, writer):
                     return
         except (ConnectionError, asyncio.CancelledError):
             pass
@@ -172,7 +172,7 @@ class SiteServer:
             if not writer.is_closing():
                 writer.close()
 
-    async def _exchange(self, request: Request, writer: asyncio.StreamWriter) -> bool:
+    async def _exchange(self, request: Request, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         """Answer one request; return False when the connection must end."""
         stats = self.stats
         stats.requests += 1
@@ -185,13 +185,13 @@ class SiteServer:
             response = await self.handler(request)
             if self.latency:
                 await asyncio.sleep(self.latency)
-            return await self._send(response, writer)
+            return await self._send(response, reader, writer)
         finally:
             stats.in_flight -= 1
 
-    async def _send(self, response: Response, writer: asyncio.StreamWriter) -> bool:
+    async def _send(self, response: Response, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         if response.action == "hang":
-            await asyncio.sleep(response.hold_seconds)
+            await _hold(reader, response.hold_seconds)
             return False
         if response.action == "raw":
             writer.write(response.body)
@@ -204,8 +204,18 @@ class SiteServer:
             if response.action == "reset":
                 writer.transport.abort()
             else:
-                await asyncio.sleep(response.hold_seconds)
+                await _hold(reader, response.hold_seconds)
             return False
         writer.write(head + response.body)
         await writer.drain()
         return not response.close
+
+
+async def _hold(reader: asyncio.StreamReader, seconds: float) -> None:
+    """Keep a connection open without answering, for ``seconds`` or until the client closes it: a
+    request the client gave up on is then no longer counted in flight (``max_in_flight`` measures
+    the client's concurrency, which a timed-out request no longer takes part in)."""
+    try:
+        await asyncio.wait_for(reader.read(), seconds)  # b"" as soon as the client closes
+    except TimeoutError:
+        pass

@@ -31,3 +31,22 @@ def test_a_hanging_site_never_blocks_its_neighbours() -> None:
         seconds, ok = asyncio.run(scenario())
     assert ok == 60
     assert seconds < 2.0
+
+
+def test_a_request_given_up_on_is_no_longer_in_flight() -> None:
+    """The emulator's ``max_in_flight`` is the client's concurrency (the politeness checks read it):
+    a site that never answers must not count a request whose client timed out and closed."""
+    with Fleet([SiteSpec("hangs", "hangs", "no-answer")]).running() as fleet:
+        async def scenario() -> None:
+            async with httpx.AsyncClient(timeout=0.2) as client:
+                for _ in range(3):  # one after another, each abandoned at its timeout
+                    try:
+                        await client.get(fleet.urls["hangs"] + "/api/status")
+                    except httpx.TimeoutException:
+                        pass
+                    await asyncio.sleep(0.1)  # the emulator sees the close
+
+        asyncio.run(scenario())
+        stats = fleet.stats()["hangs"]
+    assert stats["requests"] == 3
+    assert stats["max_in_flight"] == 1
