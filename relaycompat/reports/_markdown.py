@@ -375,29 +375,60 @@ _TITLES = {"matrix": "matrix_title", "status": "status_title", "backend_matrix":
            "backends": "backend_title", "totals": "totals_title", "changes": "changes_title"}
 
 
+#: Sections whose table is cut to its first rows, rather than dropped, when it does not fit: the
+#: sites, broken first, so that a step summary of thousands of sites still names the broken ones.
+SHORTENED = ("status",)
+
+
 def _size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
+def _first_rows(section: str, room: int, labels: Labels) -> str | None:
+    """``section`` with its table cut to the rows that fit in ``room`` bytes and a line saying so;
+    ``None`` when not even one row fits."""
+    lines = section.split("\n")
+    rows = [i for i, line in enumerate(lines) if line.startswith("|")][2:]  # past the head and its rule
+
+    def cut(keep: int) -> str:
+        return "\n".join(lines[: rows[keep - 1] + 1]) + "\n\n" + labels("summary_sites_cut", shown=keep, total=len(rows))
+
+    low, high = 0, len(rows)  # the most rows that fit, by bisection: cut(low) fits (or low == 0)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _size(cut(middle)) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return cut(low) if low else None
+
+
 def fit(sections: list[Section], budget: int, labels: Labels) -> str:
-    """The sections joined, leaving out whole sections (then cutting) until under ``budget`` bytes."""
+    """The sections joined, leaving out whole sections (the sites table: its last rows first, then
+    cutting) until under ``budget`` bytes."""
     kept = list(sections)
     dropped: list[str] = []
 
-    def render() -> str:
-        parts = [text for _, text in kept if text]
+    def render(chosen: list[Section]) -> str:
+        parts = [text for _, text in chosen if text]
         if dropped:
             parts.append(labels("summary_cut", parts=", ".join(dropped)))
         return "\n\n".join(parts) + "\n"
 
-    text = render()
+    text = render(kept)
     for name in DROP_ORDER:
         if _size(text) <= budget:
             return text
         if any(n == name for n, _ in kept):
-            kept = [(n, t) for n, t in kept if n != name]
-            dropped.append(labels(_TITLES[name]))
-            text = render()
+            section = dict(kept)[name]
+            room = budget - _size(render([(n, t) for n, t in kept if n != name])) - 2
+            shortened = _first_rows(section, room, labels) if name in SHORTENED else None
+            if shortened:
+                kept = [(n, shortened if n == name else t) for n, t in kept]
+            else:
+                kept = [(n, t) for n, t in kept if n != name]
+                dropped.append(labels(_TITLES[name]))
+            text = render(kept)
     if _size(text) <= budget:
         return text
     note = "\n\n" + labels("summary_cut", parts="…") + "\n"

@@ -83,3 +83,21 @@ def test_drop_order_keeps_the_changes_longest() -> None:
     smaller = fit(sections, 300, labels)
     assert "C" * 100 in smaller and "t" * 100 not in smaller and "b" * 100 not in smaller
     assert len(fit(sections, 120, labels).encode()) <= 120
+
+
+def test_sites_that_do_not_fit_are_cut_to_the_first_rows(sample_results: dict[str, Any], tmp_path: Path) -> None:
+    """At thousands of sites the step summary still lists sites: the first rows of the table
+    (broken first, as report.md orders them) that fit, and says how many it left out."""
+    big = _many_sites(sample_results, 300)                # 6 300 sites: their table alone is > 1 MiB
+    labels = Labels("en")
+    sections = summary_sections(big, labels, Changes(None), links=False)
+    full_rows = [line for line in dict(sections)["status"].splitlines() if line.startswith("| ")]
+    assert len(dict(sections)["status"].encode()) > LIMIT
+    target = tmp_path / "summary.md"
+    appended = append_step_summary(target, sections, labels)
+    assert target.stat().st_size < LIMIT
+    rows = [line for line in appended.split("### Sites", 1)[1].splitlines() if line.startswith("| ")]
+    assert 1_000 < len(rows) - 1 < 6_300
+    assert rows == full_rows[: len(rows)]                 # the table's own first rows, in its order
+    assert f"only the first {len(rows) - 1} of 6300 sites are listed (broken first)" in appended
+    assert "### Backend × endpoint" in appended and markdown_shape(appended).balanced
