@@ -91,13 +91,15 @@ def is_expected_ok(probe: Mapping[str, Any]) -> bool:
 
 # ---- one site ---------------------------------------------------------------------------------
 def site_reachable(site: Mapping[str, Any]) -> bool | None:
-    """Whether anything came back from the site; ``None`` when nothing was sent (no evidence)."""
+    """Whether any request reached the backend itself (not a challenge, an origin error page, a
+    redirect or nothing at all: the ``unreachable`` state of relaycompat/_advice.py); ``None`` when
+    nothing was sent (no evidence)."""
     if site.get("error"):
         return None
     sent = [p for p in site.get("probes", []) if p.get("verdict") != v.SKIPPED]
     if not sent:
         return None
-    return any(p.get("verdict") not in v.TRANSPORT_FAILURES for p in sent)
+    return any(p.get("verdict") in v.REACHED_BACKEND for p in sent)
 
 
 def detected_backend(site: Mapping[str, Any]) -> str | None:

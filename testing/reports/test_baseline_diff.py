@@ -39,7 +39,7 @@ def _drifted(sample: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     _probe(_site(now, "ThatAPI"), "/api/prices").update(verdict="ok", outcome="xpassed")  # new XPASS
     for probe in _site(baseline, "anyrouter.top")["probes"]:                              # became unreachable
         probe.update(verdict="ok", outcome="passed")
-    for probe in _site(baseline, "2233")["probes"]:                                       # back online
+    for probe in _site(baseline, "3344 API")["probes"]:                                   # back online
         probe.update(verdict="timeout", outcome="failed")
     _site(baseline, "薄荷 API")["backend"]["version"] = "v0.9.20"                         # version changed
     _site(baseline, "一叶知秋API")["backend"].update(detected="new-api", version=None)      # backend changed
@@ -58,10 +58,23 @@ def test_every_kind_of_change_is_found(sample_results: dict[str, Any]) -> None:
     assert [(c.site, c.endpoint) for c in changes.newly_passing] == [("随时跑路公益", "/api/user/groups")]
     assert [(c.site, c.endpoint) for c in changes.new_xpass] == [("ThatAPI", "/api/prices")]
     assert [c.site for c in changes.became_unreachable] == ["anyrouter.top"]
-    assert [c.site for c in changes.back_online] == ["2233"]
+    assert [c.site for c in changes.back_online] == ["3344 API"]
     assert [c.site for c in changes.backend_changed] == ["薄荷 API", "一叶知秋API"]
     assert [c.site for c in changes.sites_added] == ["Free DuckCoding"]
     assert [c.site for c in changes.sites_removed] == ["Gone <b>site</b> | x"]
+
+
+def test_a_site_behind_an_origin_error_is_not_back_online(sample_results: dict[str, Any]) -> None:
+    """2233 answers Cloudflare's 521 on every route: a response, but not from the backend. From
+    timeouts to 521s it is still unreachable (the site state of results.json), so it is not 'back
+    online', and its endpoints are not newly passing either."""
+    baseline = copy.deepcopy(sample_results)
+    for probe in _site(baseline, "2233")["probes"]:
+        probe.update(verdict="timeout", outcome="failed")
+    assert {p["verdict"] for p in _site(sample_results, "2233")["probes"]} == {"server_error"}
+    changes = diff_results(sample_results, baseline)
+    assert changes.back_online == [] and changes.became_unreachable == []
+    assert [c for c in changes.newly_passing if c.site == "2233"] == []
 
 
 def test_nothing_changed_against_itself(sample_results: dict[str, Any]) -> None:
