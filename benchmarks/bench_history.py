@@ -1,7 +1,7 @@
 """Benchmark: the history file at 500 sites × 24 endpoints × 4 runs a day × 90 days (~4.3 M probe rows).
 
     python benchmarks/bench_history.py                       # the issue's size (takes a few minutes)
-    python benchmarks/bench_history.py --endpoints 38        # the grown catalogue
+    python benchmarks/bench_history.py --endpoints 42        # the grown catalogue
     python benchmarks/bench_history.py --sites 50 --runs 40  # a quick look
 
 Fills a new history file with ``--runs`` runs six hours apart (each appended as a run appends
