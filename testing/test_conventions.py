@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 
@@ -62,3 +63,19 @@ def test_the_backend_families_agree_everywhere() -> None:
     assert tuple(schema["$defs"]["site"]["properties"]["backend"]["enum"]) == BACKENDS
     assert sorted(p.stem for p in (REPO_ROOT / "manifests").glob("*.yaml")) == sorted(BACKENDS)
     assert sorted(p.name for p in (REPO_ROOT / "schemas").iterdir() if p.is_dir() and p.name != "common") == sorted(BACKENDS)
+
+
+def test_recorded_access_tokens_are_marked_fake(recordings) -> None:
+    """Tokens the recorded sites handed out stay visibly fake (testing/data/README.md): a real one
+    must never be committed, and a value that looks real reads as a leaked credential."""
+    handed_out = []
+    for site in recordings["sites"]:
+        for probe in site["probes"]:
+            body = probe.get("body") or ""
+            handed_out += re.findall(r'"access_token": "([^"]+)"', body)
+            if probe["endpoint"] == "/api/user/token":
+                handed_out += re.findall(r'"data": "([^"]+)"', body)
+    assert len(handed_out) == 23
+    assert [t for t in handed_out if not t.startswith("FAKEaccessToken")] == []
+    sample = (REPO_ROOT / "testing" / "data" / "sample-report.md").read_text(encoding="utf-8")
+    assert sorted(re.findall(r"FAKEaccessToken\d\d0*", sample)) == sorted(handed_out)
