@@ -35,9 +35,11 @@ from ._outputs import OutputSet
 from ._redact import Redactor
 from ._results import load_results, write_json
 from .history import Thresholds, record
+from .history._cli import GATUS
 from .history._cli import add_parser as add_history_parser
 from .history._cli import main as history_main
 from .reports import MergeError, ReportFolder, merge_shards, results_from_recordings, write_reports, write_step_summary
+from .reports._text import report_language
 
 #: Exit status of a wrong argument or input file (pytest's usage error).
 USAGE_ERROR = 4
@@ -47,10 +49,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
-
-
-def _load(path: Path) -> dict[str, Any]:
-    return load_results(path)  # ConfigError: one line
 
 
 def _imported(recordings: Path, catalogue: Path) -> dict[str, Any]:
@@ -65,7 +63,7 @@ def _imported(recordings: Path, catalogue: Path) -> dict[str, Any]:
 
 
 def _baseline(path: str | None) -> dict[str, Any] | None:
-    return _load(Path(path)) if path else None
+    return load_results(Path(path)) if path else None  # ConfigError: one line
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,12 +78,12 @@ def _parser() -> argparse.ArgumentParser:
                          help="SQLite history file: record the run in it (once) and show its history in the reports")
         sub.add_argument("--history-keep-days", type=float, default=None, metavar="DAYS",
                          help="After recording, delete the runs that started more than DAYS days before this one")
-        sub.add_argument("--history-down-after", type=int, default=3, metavar="N",
-                         help="Failing runs in a row before a site or endpoint is called down (default 3)")
-        sub.add_argument("--history-up-after", type=int, default=2, metavar="N",
-                         help="Ok runs in a row before it is called back up (default 2)")
-        sub.add_argument("--history-flapping", type=int, default=4, metavar="N",
-                         help="Changes within the last 20 runs that mark it flapping (default 4)")
+        sub.add_argument("--history-down-after", type=int, default=GATUS.down_after, metavar="N",
+                         help=f"Failing runs in a row before a site or endpoint is called down (default {GATUS.down_after})")
+        sub.add_argument("--history-up-after", type=int, default=GATUS.up_after, metavar="N",
+                         help=f"Ok runs in a row before it is called back up (default {GATUS.up_after})")
+        sub.add_argument("--history-flapping", type=int, default=GATUS.flap_changes, metavar="N",
+                         help=f"Changes within the last {GATUS.window} runs that mark it flapping (default {GATUS.flap_changes})")
 
     merge = commands.add_parser("merge", help="Merge shards' results.json and render the reports of the whole run")
     merge.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="Where results.json, report.md and summary.html go")
@@ -147,7 +145,7 @@ def _run(args: argparse.Namespace) -> int:
         results = _imported(args.recordings, args.catalogue)
         out_dir: Path = args.out_dir
     else:
-        results = _load(args.results)
+        results = load_results(args.results)
         out_dir = args.out or args.results.parent
     history = _history(args, results)
     # One set: results.json (unless re-rendering beside it) and the reports land together, or none does.
@@ -178,7 +176,7 @@ def _merge(args: argparse.Namespace, baseline: dict[str, Any] | None, redactor: 
             outputs = OutputSet.open(args.out_dir, flag="merge output folder")
             try:
                 merged.write_results(outputs.path("results.json"), redactor)
-                folder = ReportFolder(outputs.staging, lang=args.lang or results["run"].get("report_lang") or "zh",
+                folder = ReportFolder(outputs.staging, lang=report_language(results, args.lang),
                                       redactor=redactor, history=history)
                 for site in merged.sites():
                     folder.add_site(site, results)

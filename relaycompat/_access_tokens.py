@@ -20,8 +20,8 @@ import yaml
 
 from . import _ginpath
 
-#: Rules that are not scopes (``middleware/access_token_routes.go`` kinds, and ``none``).
-ANY, SESSION, NONE = "any", "session", "none"
+#: Rules that are not scopes (``middleware/access_token_routes.go`` kinds).
+ANY, SESSION = "any", "session"
 
 
 @dataclass(frozen=True)

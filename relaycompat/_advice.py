@@ -73,10 +73,19 @@ def site_state(site: Mapping[str, Any]) -> str:
         return OK
     if all(p.get("verdict") in rules().credential_verdicts for p in failing):
         return CREDENTIALS
-    sent = [p for p in probes if p.get("verdict") != v.SKIPPED]
-    if sent and not any(p.get("verdict") in v.REACHED_BACKEND for p in sent):
-        return UNREACHABLE
-    return BROKEN
+    return UNREACHABLE if site_reachable(site) is False else BROKEN
+
+
+def site_reachable(site: Mapping[str, Any]) -> bool | None:
+    """Whether any request reached the backend itself (not a challenge, an origin error page, a
+    redirect or nothing at all: the ``unreachable`` state, and what the reports' changes since
+    the baseline call going down and coming back); ``None`` when nothing was sent (no evidence)."""
+    if site.get("error"):
+        return None
+    sent = [p for p in site.get("probes", []) if p.get("verdict") != v.SKIPPED]
+    if not sent:
+        return None
+    return any(p.get("verdict") in v.REACHED_BACKEND for p in sent)
 
 
 # ---- advice -----------------------------------------------------------------------------------

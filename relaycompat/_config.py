@@ -25,6 +25,7 @@ DEFAULT_MAX_IN_FLIGHT = 4
 DEFAULT_BODY_CAP = 2 * 1024 * 1024
 #: Languages of the reports' labels; the first is the default.
 LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = LANGUAGES[0]
 #: What the probes send as Accept-Language (it picks the language of new-api's messages).
 DEFAULT_ACCEPT_LANGUAGE = "zh-CN,zh;q=0.9,en;q=0.8"
 
@@ -46,7 +47,7 @@ class Settings:
     body_cap: int = DEFAULT_BODY_CAP
     evidence_cap: int = 16 * 1024
     accept_language: str = DEFAULT_ACCEPT_LANGUAGE
-    report_lang: str = "zh"
+    report_lang: str = DEFAULT_LANGUAGE
     baseline: str | None = None
     shard: tuple[int, int] | None = None
     run_id: str | None = None

@@ -25,29 +25,21 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 
 from ._store import RunStore
-from ._suite import ENDPOINT_MARK
+from ._suite import item_key
 
 _POLL_SECONDS = 0.01
 
 
-def auto_workers(config: pytest.Config, suite_only: bool) -> int | None:
+def auto_workers(suite_only: bool) -> int | None:
     """``pytest_xdist_auto_num_workers``: no worker for a run of the suite alone (see above);
     ``None`` (xdist decides) for any other run, or when the user set the number in the environment."""
     if not suite_only or os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None
     return 0
-
-
-def _site_of(item: pytest.Item) -> str | None:
-    callspec: Any = getattr(item, "callspec", None)
-    if item.get_closest_marker(ENDPOINT_MARK) is None or callspec is None:
-        return None
-    return str(callspec.params["site"]["slug"])
 
 
 class ReadyFirst:
@@ -61,11 +53,11 @@ class ReadyFirst:
         """Every item once: the others first, then site by site as the records arrive."""
         waiting: dict[str, deque[pytest.Item]] = {}
         for item in items:
-            site = _site_of(item)
-            if site is None:
+            key = item_key(item)
+            if key is None:
                 yield item
             else:
-                waiting.setdefault(site, deque()).append(item)
+                waiting.setdefault(key[0], deque()).append(item)
         while waiting:
             ready = [site for site in self.store.stored() if site in waiting]
             if not ready and self.probing_done():  # never stored: their tests say why, in order

@@ -41,9 +41,14 @@ JOURNAL = ".relaycompat-commit.json"
 LEGACY_SET = ("results.json", "report.md", "report.html", "summary.html")
 
 
-def _write_json(path: Path, document: Any) -> None:
+def write_json(path: Path, document: Any, scrub: Any = None) -> None:
+    """Write ``document`` as JSON atomically (a ``.part`` file renamed into place); ``scrub`` (a
+    Redactor) gets the final text once more before it lands."""
+    text = json.dumps(document, ensure_ascii=False, indent=1)
+    if scrub is not None:
+        text = scrub.text(text)
     partial = path.with_name(path.name + ".part")
-    partial.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
 
 
@@ -111,7 +116,7 @@ class OutputSet:
         journal = {"staging": self.staging.name, "files": files, "remove": [n for n in previous if n not in files and n not in keep],
                    "set": sorted({*files, *keep})}
         with deferred():
-            _write_json(self.report_dir / JOURNAL, journal)
+            write_json(self.report_dir / JOURNAL, journal)
             _finish(self.report_dir, journal)
         self.committed = files
         return files
@@ -134,7 +139,7 @@ def _finish(folder: Path, journal: dict[str, Any]) -> None:
         if target.is_file() or target.is_symlink():
             target.unlink()
         _prune_empty(folder, target.parent)
-    _write_json(folder / MANIFEST, {"files": journal["set"]})
+    write_json(folder / MANIFEST, {"files": journal["set"]})
     (folder / JOURNAL).unlink(missing_ok=True)
     shutil.rmtree(staging, ignore_errors=True)
 

@@ -44,7 +44,7 @@ from ._http import ACCEPT_ENCODING, Exchange, NoCookieJar, fetch
 from ._redact import Redactor
 from ._responses import Probe, failed_record, isolated, site_record
 
-__all__ = ["Probe", "SitePlan", "failed_record", "probe_site", "probe_sites"]
+__all__ = ["SitePlan", "probe_site", "probe_sites"]
 from ._schemas import SchemaSet
 from ._sites import Site
 

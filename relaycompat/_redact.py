@@ -128,9 +128,9 @@ class Redactor:
             if len(value) >= MIN_LEARNED_LENGTH and not any(c.isspace() for c in value):
                 self.add(value)
 
-    def _secret_values(self, value: Any, inside: bool = False) -> list[str]:
+    def _secret_values(self, value: Any) -> list[str]:
         """Strings held by a secret field (at any depth below it) of a parsed body."""
-        stack: list[tuple[Any, bool]] = [(value, inside)]
+        stack: list[tuple[Any, bool]] = [(value, False)]
         found: list[str] = []
         while stack:
             item, secret = stack.pop()

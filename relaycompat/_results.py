@@ -8,7 +8,6 @@ was redacted before it was stored. Format: docs/results.md.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
@@ -19,9 +18,11 @@ from typing import Any
 from . import __version__
 from ._advice import SiteContext, advise, site_state
 from ._catalogue import Catalogue, Endpoint
+from ._config import DEFAULT_LANGUAGE
 from ._errors import ConfigError
 from ._expectations import Manifests
 from ._fingerprint import Detection, backend_record
+from ._outputs import write_json as write_atomically
 
 FORMAT_VERSION = 1
 
@@ -112,7 +113,7 @@ def build_results(
     manifests: Manifests,
 ) -> dict[str, Any]:
     rotated = set(run.get("rotated_tokens") or ())
-    lang = str(run.get("report_lang") or "zh")
+    lang = str(run.get("report_lang") or DEFAULT_LANGUAGE)
     return {
         "format": FORMAT_VERSION,
         "generated_at": now_iso(),
@@ -125,14 +126,10 @@ def build_results(
 
 
 def write_json(path: Path, document: dict[str, Any], scrub: Any = None) -> None:
-    """Write atomically; ``scrub`` (a Redactor) gets the final text once more before it lands."""
-    text = json.dumps(document, ensure_ascii=False, indent=1)
-    if scrub is not None:
-        text = scrub.text(text)
+    """results.json (or any results document) written atomically into ``path``'s folder, made if
+    missing; ``scrub`` (a Redactor) gets the final text once more before it lands."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(path.suffix + ".part")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
+    write_atomically(path, document, scrub)
 
 
 @cache

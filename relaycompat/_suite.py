@@ -28,6 +28,15 @@ SITE, ENDPOINT, VERDICT, HTTP_STATUS, BACKEND, BACKEND_VERSION = (
     "site", "endpoint", "verdict", "http_status", "backend", "backend_version")
 
 
+def item_key(item: pytest.Item) -> tuple[str, str] | None:
+    """``(site slug, endpoint id)`` of an endpoint test item; ``None`` for any other item."""
+    marker = item.get_closest_marker(ENDPOINT_MARK)
+    callspec: Any = getattr(item, "callspec", None)
+    if marker is None or callspec is None:
+        return None
+    return str(callspec.params["site"]["slug"]), str(marker.args[0])
+
+
 def probe_key(report: Any) -> tuple[str, str] | None:
     """``(site slug, endpoint id)`` of an endpoint test's report; ``None`` for any other report."""
     if ENDPOINT_MARK not in getattr(report, "keywords", {}):

@@ -28,7 +28,7 @@ from ._errors import ConfigError
 from ._expectations import Manifests
 from ._state import STATE_KEY, SuiteState
 from ._store import RunStore
-from ._suite import ENDPOINT, ENDPOINT_MARK, PROPERTY, SITE, one_line_report
+from ._suite import ENDPOINT, ENDPOINT_MARK, PROPERTY, SITE, item_key, one_line_report
 
 if TYPE_CHECKING:  # the controller's machinery is imported only where it runs (see _start)
     from ._session import CompatSession
@@ -109,6 +109,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                            "(default: github-$GITHUB_RUN_ID in GitHub Actions, else a new id)")
     history.addoption("--history-keep-days", type=_days, default=None, metavar="DAYS",
                       help="After recording, delete the runs that started more than DAYS days before this one (default: keep all)")
+    # history.Thresholds' defaults, written out: a run without --history never imports the history package.
     history.addoption("--history-down-after", type=_whole_number(1), default=3, metavar="N",
                       help="Failing runs in a row before a site or endpoint is called down (default 3, as Gatus)")
     history.addoption("--history-up-after", type=_whole_number(1), default=2, metavar="N",
@@ -193,7 +194,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     from ._order import auto_workers
 
-    return auto_workers(config, _suite_requested(config) and _suite_only(config))
+    return auto_workers(_suite_requested(config) and _suite_only(config))
 
 
 def _option_value_taken_for_a_path(config: pytest.Config) -> str | None:
@@ -406,10 +407,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    marker = item.get_closest_marker(ENDPOINT_MARK)
-    callspec: Any = getattr(item, "callspec", None)
-    if marker is not None and callspec is not None:
-        item.user_properties += [(SITE, callspec.params["site"]["slug"]), (ENDPOINT, marker.args[0])]
+    key = item_key(item)
+    if key is not None:
+        item.user_properties += [(SITE, key[0]), (ENDPOINT, key[1])]
 
 
 @pytest.hookimpl(tryfirst=True)

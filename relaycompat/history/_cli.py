@@ -21,16 +21,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from ..reports._text import Labels
-from ._labels import when
+from ._labels import HistoryLabels, when
 from ._schema import SITE_OK
 from ._store import DAY, HistoryError, HistoryStore, Run
 from ._timeline import Thresholds, assess, transitions, uptime
 from ._view import SITE_STATUS, _probe_view
 
 _WINDOW = re.compile(r"^(\d+(?:\.\d+)?)([dh])$")
-SYMBOLS = Labels("en").symbols
-SITE_SYMBOLS = {"ok": "🟩", "partial": "🟧", "down": "🟥", None: "⬜"}
+#: The thresholds' defaults (Gatus's, docs/history.md).
+GATUS = Thresholds()
 
 
 def window(text: str) -> float | None:
@@ -62,10 +61,12 @@ def add_parser(commands: Any) -> None:
     runs.add_argument("--last", type=int, default=20, metavar="N", help="Show the last N runs (default 20; 0: all)")
     status = sub.add_parser("status", help="Per site: failing or ok since when, called down, flapping, the last runs")
     common(status)
-    status.add_argument("--down-after", type=int, default=3, metavar="N", help="Failing runs in a row to call it down (default 3)")
-    status.add_argument("--up-after", type=int, default=2, metavar="N", help="Ok runs in a row to call it back up (default 2)")
-    status.add_argument("--flapping", type=int, default=4, metavar="N",
-                        help="Changes within the last 20 runs that mark it flapping (default 4)")
+    status.add_argument("--down-after", type=int, default=GATUS.down_after, metavar="N",
+                        help=f"Failing runs in a row to call it down (default {GATUS.down_after})")
+    status.add_argument("--up-after", type=int, default=GATUS.up_after, metavar="N",
+                        help=f"Ok runs in a row to call it back up (default {GATUS.up_after})")
+    status.add_argument("--flapping", type=int, default=GATUS.flap_changes, metavar="N",
+                        help=f"Changes within the last {GATUS.window} runs that mark it flapping (default {GATUS.flap_changes})")
     for name, span, text in (("uptime", "7d", "Share of ok runs per site (or per endpoint) over a window"),
                              ("transitions", "30d", "Changes of status, backend or version per site (or of state per endpoint)")):
         parser = sub.add_parser(name, help=text)
@@ -146,11 +147,12 @@ def query(args: argparse.Namespace, store: HistoryStore) -> tuple[list[str], lis
     sites = _sites(store, args.site)
     if command == "status":
         thresholds = Thresholds(args.down_after, args.up_after, args.flapping)
+        words = HistoryLabels("en")  # the strip's symbols, as the reports draw them
         runs = store.runs()
         rows = []
         for site, series in sorted(_site_series(store, runs, sites).items(), key=lambda item: sites[item[0]][0]):
             a = assess([(run.started_at, status == SITE_OK) for run, status, _ in series], thresholds)
-            strip = "".join(SITE_SYMBOLS[SITE_STATUS[status]] for _, status, _ in series[-thresholds.window:])
+            strip = "".join(words.site_symbol(SITE_STATUS[status]) for _, status, _ in series[-thresholds.window:])
             now = "—" if a.good is None else "ok" if a.good else "down" if a.down else "failing"
             rows.append([sites[site][0], now, when(a.since), a.streak, a.flapping, a.changes, series[-1][2], strip])
         return ["site", "now", "since", "runs", "flapping", "changes", "backend", "last runs"], rows

@@ -9,14 +9,9 @@ the matrix's symbols. Remote text goes through the reports' escaping.
 
 from __future__ import annotations
 
-from ..reports._markdown import detail_link, md_code, md_text
+from ..reports._markdown import detail_link, md_code, md_table, md_text
 from ._labels import HistoryLabels, status_parts
 from ._view import UPTIME_DAYS, EndpointHistory, HistoryReport, SiteHistory
-
-
-def _table(header: list[str], align: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
 def percent(good: int, total: int) -> str:
@@ -83,7 +78,7 @@ def summary_markdown(report: HistoryReport, lang: str, *, links: bool = True) ->
         cell = f"[{name}]({detail_link(site.slug)})" if links else name
         strip = "".join(words.site_symbol(c) for c in site.cells)
         rows.append([cell, _now(site, report, words), strip] + [percent(*site.uptime[d]) for d in UPTIME_DAYS])
-    parts += ["", _table(head, [":--", ":--", ":--"] + ["--:"] * len(UPTIME_DAYS), rows)]
+    parts += ["", md_table(head, [":--", ":--", ":--"] + ["--:"] * len(UPTIME_DAYS), rows)]
     legend = " · ".join(f"{words.site_symbol(s)} {md_text(words.site_status(s))}" for s in ("ok", "partial", "down", "none"))
     parts += ["", f"**{words('legend')}**: {legend}"]
     if report.backends:
@@ -101,7 +96,7 @@ def backends_markdown(report: HistoryReport, words: HistoryLabels) -> str:
         last = points[-1].rate if points and points[-1].at == report.run_at else None
         rows.append([md_text(backend), _rate(rates[0] if rates else None), _rate(last), _spark(rates[-window:], words)])
     head = [words("col_backend"), words("col_first"), words("col_last"), words("col_trend", n=window)]
-    return "\n".join([f"### {words('backend_title')}", "", _table(head, [":--", "--:", "--:", ":--"], rows), "",
+    return "\n".join([f"### {words('backend_title')}", "", md_table(head, [":--", "--:", "--:", ":--"], rows), "",
                       md_text(words("backend_note", days=CHART_DAYS))])
 
 
@@ -131,5 +126,5 @@ def site_markdown(report: HistoryReport, slug: str, lang: str) -> str:
     head = [words("col_endpoint"), words("col_strip", n=len(report.strip)), words("col_now"), words("col_since")]
     rows = [_endpoint_row(e, report, words) for e in site.endpoints]
     return "\n".join([f"### {words('endpoints_title')}", "", f"**{words('col_now')}**: {status}", "",
-                      _table(head, [":--", ":--", ":--", ":--"], rows)])
+                      md_table(head, [":--", ":--", ":--", ":--"], rows)])
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._advice import site_reachable
 from .._errors import ConfigError
 from .._results import load_results
-from ._facts import backend_version, detected_backend, is_failing, is_passing, site_reachable
+from ._facts import backend_version, detected_backend, is_failing, is_passing
 
 
 @dataclass(frozen=True)

@@ -90,18 +90,6 @@ def is_expected_ok(probe: Mapping[str, Any]) -> bool:
 
 
 # ---- one site ---------------------------------------------------------------------------------
-def site_reachable(site: Mapping[str, Any]) -> bool | None:
-    """Whether any request reached the backend itself (not a challenge, an origin error page, a
-    redirect or nothing at all: the ``unreachable`` state of relaycompat/_advice.py); ``None`` when
-    nothing was sent (no evidence)."""
-    if site.get("error"):
-        return None
-    sent = [p for p in site.get("probes", []) if p.get("verdict") != v.SKIPPED]
-    if not sent:
-        return None
-    return any(p.get("verdict") in v.REACHED_BACKEND for p in sent)
-
-
 def detected_backend(site: Mapping[str, Any]) -> str | None:
     """The detected family, or ``None`` when unknown."""
     detected = (site.get("backend") or {}).get("detected")
@@ -136,8 +124,6 @@ class SiteStatus:
     version: str | None
     condition: str
     states: Counter[str]
-    verdicts: tuple[tuple[str, int], ...]
-    outcomes: tuple[tuple[str, int], ...]
     #: ``ok``, then the verdicts of the failing probes, then unexpected passes, expected
     #: absences and skips: what a one-line account of the site counts.
     tally: tuple[tuple[str, int], ...]
@@ -174,16 +160,14 @@ def first_action(site: Mapping[str, Any]) -> str | None:
 
 def site_status(site: Mapping[str, Any], index: int = 0) -> SiteStatus:
     probes = site.get("probes", [])
-    verdicts = Counter(p.get("verdict") for p in probes)
-    outcomes = Counter(p.get("outcome") for p in probes if p.get("outcome"))
     failing_verdicts = Counter(p.get("verdict") for p in probes if is_failing(p))
     failing = sum(failing_verdicts.values()) + (1 if site.get("error") and not probes else 0)
     condition = str(site.get("state") or ("broken" if failing else "ok"))
-    if condition == "ok" and outcomes["xpassed"]:
+    states = site_state_counts(site)
+    if condition == "ok" and states["xpass"]:
         condition = "xpass"
     if condition not in CONDITIONS:
         condition = "broken"
-    states = Counter(probe_state(p) for p in probes)
     tally = [("ok", sum(1 for p in probes if is_passing(p)))]
     tally += [(verdict, failing_verdicts[verdict]) for verdict in v.VERDICTS if failing_verdicts[verdict]]
     tally += [("xpass", states["xpass"]), ("absent", states["absent"]), ("skipped", states["skipped"])]
@@ -195,8 +179,6 @@ def site_status(site: Mapping[str, Any], index: int = 0) -> SiteStatus:
         version=(site.get("backend") or {}).get("version"),
         condition=condition,
         states=states,
-        verdicts=tuple((verdict, verdicts[verdict]) for verdict in v.VERDICTS if verdicts[verdict]),
-        outcomes=tuple((outcome, outcomes[outcome]) for outcome in OUTCOMES if outcomes[outcome]),
         failing=failing,
         first_action=first_action(site),
         tally=tuple((label, n) for label, n in tally if n),

@@ -24,7 +24,7 @@ from typing import Any
 
 from .._redact import Redactor
 from . import _html, _markdown
-from ._changes import changes_since
+from ._changes import Changes, changes_since
 from ._history_part import HistoryPart
 from ._text import Labels, detail_name, labels_for, report_language
 
@@ -109,8 +109,7 @@ class ReportFolder:
                 write_text(self.folder / name, scrub.text(render(results, labels)))
             else:
                 (self.folder / name).unlink(missing_ok=True)
-        written.step_summary = write_step_summary(results, lang=labels.lang, baseline=baseline, redactor=scrub,
-                                                  target=step_summary, history=history)
+        written.step_summary = _step_summary(results, labels, changes, scrub, step_summary, history)
         return written
 
 
@@ -125,12 +124,21 @@ def write_step_summary(
 ) -> Path | None:
     """Append the summary part of report.md to ``target`` (default ``$GITHUB_STEP_SUMMARY``
     when set; ``None``: nowhere); return the file appended to."""
-    path = os.environ.get(ENV) if target == FROM_ENV else target
+    if not _step_summary_path(target):
+        return None
+    return _step_summary(results, labels_for(report_language(results, lang)), changes_since(results, baseline),
+                         redactor or Redactor(), target, history)
+
+
+def _step_summary_path(target: str | os.PathLike[str] | None) -> str | os.PathLike[str] | None:
+    return os.environ.get(ENV) if target == FROM_ENV else target
+
+
+def _step_summary(results: Mapping[str, Any], labels: Labels, changes: Changes, scrub: Redactor,
+                  target: str | os.PathLike[str] | None, history: HistoryPart | None) -> Path | None:
+    path = _step_summary_path(target)
     if not path:
         return None
-    scrub = redactor or Redactor()
-    labels = labels_for(report_language(results, lang))
-    changes = changes_since(results, baseline)
     sections = [(name, scrub.text(text))
                 for name, text in _markdown.summary_sections(results, labels, changes, links=False, history=history)]
     append_step_summary(path, sections, labels)

@@ -34,10 +34,10 @@ from ._facts import (
     backend_matrix,
     backend_version,
     build_matrix,
+    first_action,
     outcome_totals,
     probe_state,
     site_state_counts,
-    site_status,
     statuses,
     verdict_state,
     verdict_totals,
@@ -389,7 +389,7 @@ def matrix_page(results: Mapping[str, Any], labels: Labels) -> str:
 def details_page(site: Mapping[str, Any], results: Mapping[str, Any], labels: Labels) -> str:
     """details/<slug>.html: one site's facts, its endpoint table, and the evidence of every probe."""
     backend, mismatch = backend_text(site, labels)
-    status = site_status(site)
+    action = first_action(site)
     facts = [(labels("url"), f"<code>{h(site.get('url') or '—')}</code>"),
              (labels("auth_status"), h(credentials_text(site, labels))),
              (labels("backend"), h(backend) + (f'<br><span class="rc-warning">{h(mismatch)}</span>' if mismatch else "")),
@@ -400,8 +400,8 @@ def details_page(site: Mapping[str, Any], results: Mapping[str, Any], labels: La
         facts.append((labels("site_state"), h(labels.site_state(site["state"]))))
     if site.get("advice"):
         facts.append((labels("advice_title"), f'<ul class="rc-advice rc-site-{h(site.get("state"))}">{_advice_list(site, labels)}</ul>'))
-    elif status.first_action:
-        facts.append((labels("col_first_action"), h(status.first_action)))
+    elif action:
+        facts.append((labels("col_first_action"), h(action)))
     by_path = {p["endpoint"]: p for p in site.get("probes", [])}
     catalogue = list(results.get("catalogue") or [])
     desc_key = "desc" if labels.lang == "zh" else "desc_en"

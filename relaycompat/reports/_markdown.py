@@ -38,10 +38,10 @@ from ._facts import (
     backend_matrix,
     backend_version,
     build_matrix,
+    first_action,
     outcome_totals,
     probe_state,
     site_state_counts,
-    site_status,
     statuses,
     verdict_state,
     verdict_totals,
@@ -125,7 +125,7 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _table(header: Iterable[str], align: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
+def md_table(header: Iterable[str], align: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
@@ -211,7 +211,7 @@ def changes_section(changes: Changes, labels: Labels, *, links: bool) -> str:
         if not items:
             continue
         parts += ["", f"### {labels(kind)} ({len(items)})", ""]
-        parts.append(_table(head, [":--"] * 4, _probe_change_rows(items[:CHANGE_ROWS], labels, links)))
+        parts.append(md_table(head, [":--"] * 4, _probe_change_rows(items[:CHANGE_ROWS], labels, links)))
         if len(items) > CHANGE_ROWS:
             parts += ["", md_text(labels("changes_more", n=len(items) - CHANGE_ROWS))]
     site_head = [labels("col_site"), labels("col_before"), labels("col_now")]
@@ -223,7 +223,7 @@ def changes_section(changes: Changes, labels: Labels, *, links: bool) -> str:
         rows = [[_site_ref(c.site, c.slug, links and c.now is not None),
                  _site_summary(c.before, labels, backend=show_backend),
                  _site_summary(c.now, labels, backend=show_backend)] for c in site_items[:CHANGE_ROWS]]
-        parts += ["", f"### {labels(kind)} ({len(site_items)})", "", _table(site_head, [":--"] * 3, rows)]
+        parts += ["", f"### {labels(kind)} ({len(site_items)})", "", md_table(site_head, [":--"] * 3, rows)]
         if len(site_items) > CHANGE_ROWS:
             parts += ["", md_text(labels("changes_more", n=len(site_items) - CHANGE_ROWS))]
     return "\n".join(parts)
@@ -234,7 +234,7 @@ def totals_section(results: Mapping[str, Any], labels: Labels) -> str:
     rows = [[labels.symbol(verdict_state(verdict)), f"{md_text(labels.verdict(verdict))} {md_code(verdict)}", str(count)]
             for verdict, count in verdict_totals(results)]
     parts = [f"### {labels('totals_title')}", ""]
-    parts.append(_table([labels("col_symbol"), labels("col_verdict"), labels("col_count")], [":-:", ":--", "--:"], rows))
+    parts.append(md_table([labels("col_symbol"), labels("col_verdict"), labels("col_count")], [":-:", ":--", "--:"], rows))
     outcomes = outcome_totals(results)
     if outcomes:
         items = SEPARATOR.join(f"{labels.outcome(o)} {n}" for o, n in outcomes)
@@ -251,7 +251,7 @@ def backend_section(results: Mapping[str, Any], labels: Labels) -> str:
         rows.append([md_text(name), str(figure.sites), f"{figure.ok} / {figure.expected}", f"**{percent(figure.rate)}**",
                      str(figure.absent), str(figure.xpass), str(figure.skipped)])
     head = [labels(k) for k in BACKEND_COLUMNS]
-    table = _table(head, [":--", "--:", "--:", "--:", "--:", "--:", "--:"], rows)
+    table = md_table(head, [":--", "--:", "--:", "--:", "--:", "--:", "--:"], rows)
     return "\n".join([f"### {labels('backend_title')}", "", table, "", md_text(labels("backend_note"))])
 
 
@@ -270,7 +270,7 @@ def backend_matrix_section(results: Mapping[str, Any], labels: Labels) -> str:
             state = tally.symbol_state
             cells.append(f"{labels.symbol(state)} {tally.ok}/{tally.total}" if state else "—")
         lines.append([md_text(row.backend or labels("backend_unknown")), str(row.sites)] + cells)
-    table = _table(head, [":--", "--:"] + [":-:"] * len(endpoints), lines)
+    table = md_table(head, [":--", "--:"] + [":-:"] * len(endpoints), lines)
     return "\n".join([f"### {labels('backend_matrix_title')}", "", md_text(labels("backend_matrix_note")), "", table, "",
                       _endpoint_key(endpoints, labels)])
 
@@ -310,7 +310,7 @@ def status_section(results: Mapping[str, Any], labels: Labels, *, links: bool) -
     rows = [status_row(status, labels, links) for status in statuses(results.get("sites", []))]
     head = [labels(k) for k in ("col_site", "col_backend", "col_condition", "col_result", "col_first_action")]
     return "\n".join([f"### {labels('status_title')}", "", md_text(labels("status_note")), "",
-                      _table(head, [":--"] * 5, rows)])
+                      md_table(head, [":--"] * 5, rows)])
 
 
 def matrix_table(matrix: Matrix, labels: Labels, *, links: bool) -> str:
@@ -320,7 +320,7 @@ def matrix_table(matrix: Matrix, labels: Labels, *, links: bool) -> str:
         backend = row.backend or labels("backend_unknown")  # versions are in the per-backend table
         cells = [labels.symbol(c.state) if c.state else "—" for c in row.cells]
         rows.append([_site_ref(row.name, row.slug, links), md_text(backend)] + cells)
-    table = _table(head, [":--", ":--"] + [":-:"] * len(matrix.endpoints), rows)
+    table = md_table(head, [":--", ":--"] + [":-:"] * len(matrix.endpoints), rows)
     legend = SEPARATOR.join(f"{labels.symbol(s)} {md_text(labels.state(s))}" for s in matrix.states)
     return "\n".join([table, "", f"**{labels('legend')}**: {legend or '—'}", "", _endpoint_key(matrix.endpoints, labels)])
 
@@ -516,7 +516,7 @@ def advice_block(site: Mapping[str, Any], labels: Labels) -> list[str]:
 def site_section(site: Mapping[str, Any], catalogue: Sequence[Mapping[str, Any]], labels: Labels) -> str:
     """One site, as the sample report laid it out: facts, the endpoint table, every response."""
     backend, mismatch = backend_text(site, labels)
-    status = site_status(site)
+    action = first_action(site)
     parts = [f'<a id="{site_anchor(str(site["slug"]))}"></a>', "", f"## {md_text(site['name'])}", ""]
     parts.append(f"- **{labels('url')}**: {md_url(site.get('url') or '—')}")
     parts.append(f"- **{labels('auth_status')}**: {md_text(credentials_text(site, labels))}")
@@ -529,8 +529,8 @@ def site_section(site: Mapping[str, Any], catalogue: Sequence[Mapping[str, Any]]
     advice = advice_block(site, labels)
     if advice:
         parts += advice
-    elif status.first_action:
-        parts.append(f"- **{labels('col_first_action')}**: {md_text(status.first_action)}")
+    elif action:
+        parts.append(f"- **{labels('col_first_action')}**: {md_text(action)}")
     by_path = {p["endpoint"]: p for p in site.get("probes", [])}
     head = [labels(k) for k in ("col_endpoint", "col_desc", "col_documented", "col_in_code", "col_status",
                                 "col_verdict", "col_latency", "col_result")]
@@ -546,7 +546,7 @@ def site_section(site: Mapping[str, Any], catalogue: Sequence[Mapping[str, Any]]
             row += [status_text(probe.get("http_status")), md_text(labels.verdict(probe.get("verdict"))),
                     latency_text(probe.get("elapsed_ms")), labels.symbol(probe_state(probe))]
         rows.append(row)
-    table = _table(head, [":-----", ":-----", ":----:", ":----:", ":----:", ":-----", "-----:", ":----:"], rows)
+    table = md_table(head, [":-----", ":-----", ":----:", ":----:", ":----:", ":-----", "-----:", ":----:"], rows)
     parts += ["", f"### {labels('table_title')}", "", table, "", f"### {labels('details_title')}"]
     for endpoint in catalogue:
         parts += ["", _probe_details(endpoint, by_path.get(endpoint["path"]), labels)]

@@ -16,10 +16,9 @@ from typing import Any
 
 import yaml
 
-from .._config import LANGUAGES
+from .._config import DEFAULT_LANGUAGE, LANGUAGES
 from ._facts import STATES, SiteStatus, detected_backend
 
-DEFAULT_LANGUAGE = "zh"
 SEPARATOR = " · "
 #: Schema errors a report lists for one probe (the rest are counted).
 SCHEMA_ERRORS = 20
