@@ -6,20 +6,26 @@ in a subprocess against a site file written by the test, the way users run it.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pickle
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
-from relaycompat._catalogue import load_catalogue
+from relaycompat._catalogue import Catalogue, load_catalogue
 from relaycompat.emulator import Fleet, SiteSpec
+
+from ._browser import browser  # noqa: F401  (a fixture for every test)
+
+T = TypeVar("T")
 
 pytest_plugins = ["pytester"]
 #: The user property under which a test reports a benchmark figure (printed, never asserted).
@@ -35,6 +41,12 @@ CALLED_BY_DEFAULT = [e for e in CATALOGUE if not e.mutating]
 # The suite runs these tests start would append their summaries to the job summary of the CI
 # that runs the project's own tests; tests that check the step summary set their own file.
 os.environ.pop("GITHUB_STEP_SUMMARY", None)
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    """The suite's endpoint catalogue (tests/endpoints.yaml), loaded once."""
+    return CATALOGUE
 
 
 @pytest.fixture(scope="session")
@@ -113,3 +125,24 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_sep("-", "benchmark figures (printed, not asserted)")
         for figure in figures:
             terminalreporter.write_line(f"benchmark: {figure}")
+
+
+def run_once(factory: pytest.TempPathFactory, key: str, run: Callable[[Path], T]) -> T:
+    """``run(folder)`` once per test run, even when several xdist workers ask for it.
+
+    The first worker runs it under a lock and leaves its pickled result beside the folder; the
+    others wait for the lock and read that. (pytest-xdist docs, "Making session-scoped fixtures
+    execute only once".)
+    """
+    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if uid is None:
+        return run(factory.mktemp(key))
+    shared = factory.getbasetemp().parent / f"shared-{uid}"
+    shared.mkdir(exist_ok=True)
+    folder, result = shared / key, shared / f"{key}.pickle"
+    with (shared / f"{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            folder.mkdir()
+            result.write_bytes(pickle.dumps(run(folder)))
+    return pickle.loads(result.read_bytes())

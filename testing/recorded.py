@@ -17,12 +17,14 @@ from typing import Any
 
 import yaml
 
-from relaycompat._catalogue import Catalogue, Endpoint, load_catalogue
+from relaycompat._catalogue import Catalogue, Endpoint
 from relaycompat._classify import Classification, classify
 from relaycompat._fingerprint import Observed
 from relaycompat._http import Exchange
 from relaycompat._json import structure
 from relaycompat.reports._recordings import recorded_exchange
+
+from .conftest import CATALOGUE
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).with_name("data")
@@ -31,7 +33,7 @@ CUT_AT = 3000
 
 
 def catalogue() -> Catalogue:
-    return load_catalogue(REPO / "tests" / "endpoints.yaml")
+    return CATALOGUE
 
 
 def recordings() -> dict[str, Any]:

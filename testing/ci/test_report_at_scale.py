@@ -23,8 +23,8 @@ import yaml
 
 from relaycompat.reports._pytest_html import ROW_BUDGET
 
-from ..conftest import CATALOGUE, REPO_ROOT
-from .conftest import open_page
+from .._browser import open_page
+from ..conftest import CATALOGUE, REPO_ROOT, run_once
 
 SITES = 500
 #: One rotation: a healthy backend, then the failures of the sample report (benchmarks/bench_fleet.py mixes the same).
@@ -48,7 +48,11 @@ def fleet(count: int) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("scale")
+    """One 500-site run for the module, even when its tests land on several xdist workers."""
+    return run_once(tmp_path_factory, "scale", _run_at_scale)
+
+
+def _run_at_scale(root: Path) -> dict[str, Any]:
     sites = root / "sites.yaml"
     sites.write_text(yaml.safe_dump({"sites": fleet(SITES)}, allow_unicode=True), encoding="utf-8")
     step_summary = root / "step-summary.md"

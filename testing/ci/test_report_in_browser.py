@@ -20,9 +20,9 @@ import yaml
 
 from relaycompat import VERDICTS
 
+from .._browser import open_page
 from ..conftest import REPO_ROOT
 from ..reports._hostile import SITES as HOSTILE_SITES
-from .conftest import open_page
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from relaycompat._catalogue import Catalogue, load_catalogue
+from relaycompat._catalogue import Catalogue
 from relaycompat._config import Settings
 from relaycompat._prober import SitePlan, probe_site
 from relaycompat._redact import Redactor
@@ -50,11 +50,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def catalogue() -> Catalogue:
-    return load_catalogue(REPO_ROOT / "tests" / "endpoints.yaml")
 
 
 @pytest.fixture(scope="session")

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..conftest import REPO_ROOT
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from .._browser import open_page
+from ..conftest import REPO_ROOT, run_once
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +20,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    folders: list[Path] = module.run(tmp_path_factory.mktemp("history-demo"), lang="en", quiet=True)
+    folders: list[Path] = run_once(tmp_path_factory, "history-demo",
+                                   lambda folder: module.run(folder, lang="en", quiet=True))
     return folders
 
 
@@ -44,31 +43,23 @@ def test_the_third_report_md_shows_the_break_and_the_recovery(demo: list[Path]) 
     assert "🟩🟥" in row and "failing since" in row and "not called down yet (3 in a row)" in row
 
 
-def test_the_third_summary_html_shows_it_to_a_reader(demo: list[Path]) -> None:
-    if CHROMIUM is None:
-        pytest.skip("no chromium on this machine (apt-get install chromium): the browser look at the history is skipped")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the dev extra) is not installed")
+def test_the_third_summary_html_shows_it_to_a_reader(demo: list[Path], browser: Any) -> None:
     events: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
-        for name in ("summary.html", "report.html"):
-            page = browser.new_page(viewport={"width": 1300, "height": 900})
-            page.on("pageerror", lambda error: events.append(f"page error: {error}"))
-            page.on("request", lambda request: events.append(request.url) if not request.url.startswith(("file:", "data:")) else None)
-            page.goto((demo[2] / name).as_uri())
-            history = page.locator(".rc-history").first
-            history.wait_for(timeout=20_000)
-            row = history.locator("table.rc-history-sites tr", has_text="Veloera").first
-            assert row.is_visible()
-            fills: Any = row.locator("svg.rc-strip rect").evaluate_all("rs => rs.map(r => r.getAttribute('fill'))")
-            assert fills == ["#2da44e", "#cf222e", "#2da44e"]
-            box = row.locator("svg.rc-strip").bounding_box()
-            assert box is not None and box["width"] > 20 and box["height"] > 10  # drawn, not collapsed
-            assert "ok since" in row.inner_text()
-            chart = history.locator("svg.rc-chart")
-            assert chart.is_visible() and chart.locator("text", has_text="veloera").count() == 1
-            page.locator("details.rc-history-site summary", has_text="Veloera").click()
-            assert page.locator("details.rc-history-site[open] tr", has_text="/api/user/self").first.is_visible()
-            page.close()
-        browser.close()
+    for name in ("summary.html", "report.html"):
+        page = open_page(browser, demo[2] / name)
+        history = page.locator(".rc-history").first
+        history.wait_for(timeout=20_000)
+        row = history.locator("table.rc-history-sites tr", has_text="Veloera").first
+        assert row.is_visible()
+        fills: Any = row.locator("svg.rc-strip rect").evaluate_all("rs => rs.map(r => r.getAttribute('fill'))")
+        assert fills == ["#2da44e", "#cf222e", "#2da44e"]
+        box = row.locator("svg.rc-strip").bounding_box()
+        assert box is not None and box["width"] > 20 and box["height"] > 10  # drawn, not collapsed
+        assert "ok since" in row.inner_text()
+        chart = history.locator("svg.rc-chart")
+        assert chart.is_visible() and chart.locator("text", has_text="veloera").count() == 1
+        page.locator("details.rc-history-site summary", has_text="Veloera").click()
+        assert page.locator("details.rc-history-site[open] tr", has_text="/api/user/self").first.is_visible()
+        events += page.events
+        page.close()
     assert events == []

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ..conftest import CATALOGUE, REPO_ROOT
+from ..conftest import CATALOGUE, REPO_ROOT, run_once
 from ._inspect import (
     html_test_data,
     markdown_shape,
@@ -24,7 +24,6 @@ from ._inspect import (
     table_cells,
     tables_after,
 )
-from .conftest import run_once
 
 SITES = """
 sites:

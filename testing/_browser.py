@@ -1,5 +1,6 @@
-"""The browser the CI checks open reports in: Debian's chromium driven by playwright (``.ci/run``
-installs both; elsewhere the checks are skipped, saying why)."""
+"""The browser the tests open reports in, as a reader would: Debian's chromium driven by
+playwright (``.ci/run`` installs both; elsewhere those tests are skipped, saying why). The
+``browser`` fixture is made available to every test by testing/conftest.py."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if CHROMIUM is None:
-        pytest.skip("no chromium on this machine (apt-get install chromium): the browser check of the HTML report is skipped")
+        pytest.skip("no chromium on this machine (apt-get install chromium): the look at the reports in a browser is skipped")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the dev extra) is not installed")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
