@@ -16,7 +16,6 @@ non-GET methods reach only the profile's ``post_routes``.
 from __future__ import annotations
 
 import random
-import re
 import string
 import time
 from collections.abc import Iterator, Mapping
@@ -28,7 +27,7 @@ from .. import _ginpath
 from .._access_tokens import ANY, SESSION, ScopedTokens, scoped_tokens
 from .._ginpath import RouteTable
 from ._account import Account
-from ._paging import PageRefused
+from ._paging import PageRefused, is_atoi
 from ._profiles import USER_LEVELS, load_route_list
 from ._render import Renderer, go_json, go_sorted, lookup
 from ._server import Request, Response
@@ -36,7 +35,6 @@ from ._server import Request, Response
 JSON_TYPE = "application/json; charset=utf-8"
 #: The role each dashboard level requires (common.RoleCommonUser / RoleAdminUser / RoleRootUser).
 MIN_ROLE = {"user": 1, "admin": 10, "root": 100}
-GO_INT = re.compile(r"[+-]?[0-9]+")  # what strconv.Atoi accepts
 
 
 def request_id() -> str:
@@ -198,7 +196,7 @@ class BackendApp:
             value = request.headers.get(header.lower())
             if value is None or value == "":
                 return self.refusal("header_missing", request), []
-            if not GO_INT.fullmatch(value):
+            if not is_atoi(value):
                 return self.refusal("header_format", request), []
             if int(value) != self.account.user_id:
                 return self.refusal("header_mismatch", request), []
@@ -351,25 +349,8 @@ class BackendApp:
         if refused is not None:
             return refused
         headers = self._group_headers(request.path) + auth_headers + self._template_headers(route.get("headers"))
-        actions = {"reveal_token_key": self._reveal_token_key}
-        if "body" not in route:  # a body template, as a GET route's (`failure`, `data`, `when` …)
-            render = self._renderer(request, params)
-            return self._build(request, self._resolve(route, render), render, headers)
-        if route.get("body") not in actions:
-            raise ValueError(f"post route {pattern}: unknown body {route.get('body')!r} (known: {', '.join(actions)})")
-        return self.answer(200, go_sorted(actions[route["body"]](params)), headers)
-
-    def _reveal_token_key(self, params: dict[str, str]) -> dict[str, Any]:
-        """POST /api/token/:id/key (controller/token.go GetTokenKey): the full key of one relay token."""
-        raw = params.get("id", "")
-        if not GO_INT.fullmatch(raw):
-            return {"success": False, "message": f'strconv.Atoi: parsing "{raw}": invalid syntax'}
-        if int(raw) == 0:
-            return {"success": False, "message": "id 或 userId 为空！"}  # model.GetTokenByIds
-        token = next((t for t in self.account.tokens if t["id"] == int(raw)), None)
-        if token is None:
-            return {"success": False, "message": "record not found"}  # gorm.ErrRecordNotFound
-        return {"success": True, "message": "", "data": {"key": token["key"]}}
+        render = self._renderer(request, params)  # a body template, as a GET route's (`failure`, `data`, `when` …)
+        return self._build(request, self._resolve(route, render), render, headers)
 
     # ---- bodies ----------------------------------------------------------------------------
     def _renderer(self, request: Request, params: dict[str, str]) -> Renderer:

@@ -32,11 +32,16 @@ class Page:
     number: int
 
 
+def is_atoi(text: str) -> bool:
+    """Whether Go's ``strconv.Atoi`` accepts ``text``: ASCII digits after an optional sign."""
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    return digits.isascii() and digits.isdigit()
+
+
 def atoi(text: str | None) -> int:
     """``strconv.Atoi`` with its error ignored: 0 unless ``text`` is a plain integer."""
     text = text or ""
-    digits = text[1:] if text[:1] in ("+", "-") else text
-    return int(text) if digits.isascii() and digits.isdigit() else 0
+    return int(text) if is_atoi(text) else 0
 
 
 def _size(query: Query, spec: Mapping[str, Any]) -> int:

@@ -96,13 +96,15 @@ def _raw_route_lists() -> dict[str, dict[str, Any]]:
     return _documents("profiles/routes")
 
 
-def _resolved_route_list(name: str, chain: tuple[str, ...] = ()) -> dict[str, Any]:
-    raw = _raw_route_lists()
-    if name not in raw or name in chain:
-        raise KeyError(f"no route list {name!r} (known: {', '.join(sorted(raw))}), or it extends itself")
+def _resolved(raw: dict[str, dict[str, Any]], name: str, what: str, chain: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Document ``name`` of ``raw`` merged over its ``extends:`` chain (a profile or a route list)."""
+    if name in chain:
+        raise KeyError(f"{what} {name!r} extends itself ({' → '.join(chain + (name,))})")
+    if name not in raw:
+        raise KeyError(f"no {what} {name!r} (known: {', '.join(sorted(raw))})")
     document = dict(raw[name])
     parent = document.pop("extends", None)
-    resolved: dict[str, Any] = merge(_resolved_route_list(parent, chain + (name,)), document) if parent else document
+    resolved: dict[str, Any] = merge(_resolved(raw, parent, what, chain + (name,)), document) if parent else _strip(document)
     return resolved
 
 
@@ -122,7 +124,7 @@ def _flatten(name: str, by_file: dict[str, Any] | None, what: str) -> dict[str, 
 @cache
 def load_route_list(name: str) -> RouteList:
     """The route list ``name`` with its ``extends:`` chain merged; ``KeyError`` if there is none."""
-    document = _resolved_route_list(name)
+    document = _resolved(_raw_route_lists(), name, "route list")
     routes = _flatten(name, document.get("routes"), "routes")
     skipped = _flatten(name, document.get("not_emulated"), "not_emulated")
     both = sorted(set(routes) & set(skipped))
@@ -138,13 +140,7 @@ def route_list_names() -> list[str]:
 @cache
 def _merged(name: str) -> dict[str, Any]:
     """Profile ``name`` merged over its ``extends:`` chain, ``same_as`` routes still unresolved."""
-    raw = _raw()
-    if name not in raw:
-        raise KeyError(f"no emulator profile {name!r} (known: {', '.join(sorted(raw))})")
-    document = dict(raw[name])
-    parent = document.pop("extends", None)
-    merged: dict[str, Any] = merge(_merged(parent), document) if parent else _strip(document)
-    return merged
+    return _resolved(_raw(), name, "emulator profile")
 
 
 @cache

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ._paging import Query, atoi, page_of
+from ._paging import Query, atoi, is_atoi, page_of
 
 Rows = Callable[[str], list[dict[str, Any]]]
 
@@ -52,12 +52,6 @@ def go_string(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _is_int(value: Any) -> bool:
-    text = str(value)
-    digits = text[1:] if text[:1] in ("+", "-") else text
-    return digits.isascii() and digits.isdigit()
 
 
 def _is_date(value: Any) -> bool:
@@ -94,7 +88,7 @@ def _compare(op: Callable[[Any, Any], bool]) -> Callable[[list[Any]], bool]:
 #: Expression operators: each takes its rendered argument (a list where it needs several).
 OPERATORS: dict[str, Callable[[Any], Any]] = {
     "$int": lambda value: value if isinstance(value, int) and not isinstance(value, bool) else atoi(go_string(value)),
-    "$is_int": _is_int,  # strconv.Atoi would accept it
+    "$is_int": lambda value: is_atoi(str(value)),  # strconv.Atoi would accept it
     "$is_date": _is_date,
     "$add": _fold(operator.add),
     "$sub": _fold(operator.sub),
