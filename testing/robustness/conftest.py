@@ -1,3 +1,3 @@
 """The core tests' prober fixtures, shared here."""
 
-from ..core.conftest import catalogue, probe, status_schema  # noqa: F401
+from ..core.conftest import probe, status_schema  # noqa: F401
