@@ -34,9 +34,9 @@ from ._errors import ConfigError
 from ._outputs import OutputSet
 from ._redact import Redactor
 from ._results import load_results, write_json
-from .history import Thresholds, record
-from .history._cli import GATUS
+from .history import record
 from .history._cli import add_parser as add_history_parser
+from .history._cli import add_threshold_options, thresholds_of
 from .history._cli import main as history_main
 from .reports import MergeError, ReportFolder, merge_shards, results_from_recordings, write_reports, write_step_summary
 from .reports._text import report_language
@@ -78,12 +78,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="SQLite history file: record the run in it (once) and show its history in the reports")
         sub.add_argument("--history-keep-days", type=float, default=None, metavar="DAYS",
                          help="After recording, delete the runs that started more than DAYS days before this one")
-        sub.add_argument("--history-down-after", type=int, default=GATUS.down_after, metavar="N",
-                         help=f"Failing runs in a row before a site or endpoint is called down (default {GATUS.down_after})")
-        sub.add_argument("--history-up-after", type=int, default=GATUS.up_after, metavar="N",
-                         help=f"Ok runs in a row before it is called back up (default {GATUS.up_after})")
-        sub.add_argument("--history-flapping", type=int, default=GATUS.flap_changes, metavar="N",
-                         help=f"Changes within the last {GATUS.window} runs that mark it flapping (default {GATUS.flap_changes})")
+        add_threshold_options(sub, "history-")
 
     merge = commands.add_parser("merge", help="Merge shards' results.json and render the reports of the whole run")
     merge.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="Where results.json, report.md and summary.html go")
@@ -117,7 +112,7 @@ def _history(args: argparse.Namespace, results: dict[str, Any]) -> Any:
             raise ConfigError(f"cannot record the merge in the history: the shards come from different runs "
                               f"(run ids {', '.join(ids)}); give every shard the same --run-id, or pass merge --run-id ID")
     try:
-        thresholds = Thresholds(args.history_down_after, args.history_up_after, args.history_flapping)
+        thresholds = thresholds_of(args, "history-")
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     recorded = record(args.history, results, thresholds=thresholds, keep_days=args.history_keep_days)

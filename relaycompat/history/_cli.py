@@ -32,6 +32,22 @@ _WINDOW = re.compile(r"^(\d+(?:\.\d+)?)([dh])$")
 GATUS = Thresholds()
 
 
+def add_threshold_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    """``--{prefix}down-after``, ``--{prefix}up-after`` and ``--{prefix}flapping``: the thresholds."""
+    parser.add_argument(f"--{prefix}down-after", type=int, default=GATUS.down_after, metavar="N",
+                        help=f"Failing runs in a row before a site or endpoint is called down (default {GATUS.down_after})")
+    parser.add_argument(f"--{prefix}up-after", type=int, default=GATUS.up_after, metavar="N",
+                        help=f"Ok runs in a row before it is called back up (default {GATUS.up_after})")
+    parser.add_argument(f"--{prefix}flapping", type=int, default=GATUS.flap_changes, metavar="N",
+                        help=f"Changes within the last {GATUS.window} runs that mark it flapping (default {GATUS.flap_changes})")
+
+
+def thresholds_of(args: argparse.Namespace, prefix: str = "") -> Thresholds:
+    """The thresholds the options of :func:`add_threshold_options` give."""
+    dest = prefix.replace("-", "_")
+    return Thresholds(getattr(args, f"{dest}down_after"), getattr(args, f"{dest}up_after"), getattr(args, f"{dest}flapping"))
+
+
 def window(text: str) -> float | None:
     """``7d``, ``12h`` or ``all`` → seconds (None: everything)."""
     if text == "all":
@@ -61,12 +77,7 @@ def add_parser(commands: Any) -> None:
     runs.add_argument("--last", type=int, default=20, metavar="N", help="Show the last N runs (default 20; 0: all)")
     status = sub.add_parser("status", help="Per site: failing or ok since when, called down, flapping, the last runs")
     common(status)
-    status.add_argument("--down-after", type=int, default=GATUS.down_after, metavar="N",
-                        help=f"Failing runs in a row to call it down (default {GATUS.down_after})")
-    status.add_argument("--up-after", type=int, default=GATUS.up_after, metavar="N",
-                        help=f"Ok runs in a row to call it back up (default {GATUS.up_after})")
-    status.add_argument("--flapping", type=int, default=GATUS.flap_changes, metavar="N",
-                        help=f"Changes within the last {GATUS.window} runs that mark it flapping (default {GATUS.flap_changes})")
+    add_threshold_options(status)
     for name, span, text in (("uptime", "7d", "Share of ok runs per site (or per endpoint) over a window"),
                              ("transitions", "30d", "Changes of status, backend or version per site (or of state per endpoint)")):
         parser = sub.add_parser(name, help=text)
@@ -146,7 +157,7 @@ def query(args: argparse.Namespace, store: HistoryStore) -> tuple[list[str], lis
         return ["pruned runs", "runs left"], [[removed, store.counts()["runs"]]]
     sites = _sites(store, args.site)
     if command == "status":
-        thresholds = Thresholds(args.down_after, args.up_after, args.flapping)
+        thresholds = thresholds_of(args)
         words = HistoryLabels("en")  # the strip's symbols, as the reports draw them
         runs = store.runs()
         rows = []
